@@ -1,0 +1,242 @@
+"""Opening the cache: the SQLite file, its pragmas, schema version and migrations (the only SQLite-specific module).
+
+- WAL journal, `synchronous=FULL` (the outbox must survive a power cut), foreign keys on, a busy timeout.
+- Two engines on one file: writes begin with `BEGIN IMMEDIATE` (so two writers never deadlock upgrading a
+  read lock), reads with a plain deferred `BEGIN` (a consistent WAL snapshot that never blocks writers).
+- The schema version lives in `PRAGMA user_version`. Opening an older file backs it up first
+  (`<name>.v<N>.bak`, via SQLite's online backup) and then upgrades it step by step; a file from a newer
+  hoststand is refused, untouched. A file that is not a database, or fails its integrity check, is refused
+  with a clear message and left exactly where it is (`StoreError.recoverable_path`): nothing is deleted.
+
+A restaurant with several terminals would point the same repositories at PostgreSQL; only this module
+would change.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import QueuePool
+from sqlmodel import Session, SQLModel, create_engine
+
+from hoststand.store import rows as _rows  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+
+
+class StoreError(Exception):
+    """The cache cannot be opened. The message says why and what to do, in plain words."""
+
+    def __init__(self, message: str, *, recoverable_path: Path | None = None) -> None:
+        super().__init__(message)
+        self.recoverable_path = recoverable_path
+
+
+class NewerSchemaError(StoreError):
+    """The file was written by a newer hoststand."""
+
+
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def _migrate_0_to_1(conn: sqlite3.Connection) -> None:
+    """Version 1: the first schema, created from the SQLModel rows."""
+    # create_all runs through SQLAlchemy in open_store(); nothing to do on the raw connection.
+
+
+# Each entry upgrades from version N-1 to N, on a raw sqlite3 connection inside one transaction.
+MIGRATIONS: dict[int, Migration] = {1: _migrate_0_to_1}
+
+
+def _configure(dbapi_conn, _record) -> None:
+    dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see _begin_*)
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def _make_engine(path: Path, begin: str) -> Engine:
+    engine = create_engine(
+        f"sqlite:///{path}",
+        connect_args={"check_same_thread": False, "timeout": 30},
+        poolclass=QueuePool,
+        pool_size=4,
+        max_overflow=8,
+    )
+    event.listen(engine, "connect", _configure)
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn) -> None:  # noqa: ANN001
+        conn.exec_driver_sql(begin)
+
+    return engine
+
+
+def _user_version(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute("PRAGMA user_version").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def _check_readable(path: Path) -> None:
+    """Refuse a file that is not an intact SQLite database, leaving it where it is."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            result = conn.execute("PRAGMA quick_check").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(
+            f"The local cache {path} is damaged or is not a hoststand cache ({exc}). "
+            f"It has been left untouched. Move it aside (or restore a .bak copy beside it) and start "
+            f"hoststand again: a fresh cache will be pulled from the booking platform and the POS.",
+            recoverable_path=path,
+        ) from exc
+    if result != "ok":
+        raise StoreError(
+            f"The local cache {path} failed its integrity check ({result}). It has been left untouched. "
+            f"Move it aside (or restore a .bak copy beside it) and start hoststand again.",
+            recoverable_path=path,
+        )
+
+
+def backup_file(path: Path, suffix: str) -> Path:
+    """Copy a live SQLite file with the online backup API (consistent even in WAL mode)."""
+    target = path.with_name(f"{path.name}.{suffix}.bak")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.{suffix}.{n}.bak")
+    src = sqlite3.connect(path)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+    return target
+
+
+def _upgrade(path: Path, current: int, migrations: dict[int, Migration], target_version: int) -> Path | None:
+    if current == target_version:
+        return None
+    backup = backup_file(path, f"v{current}")
+    log.info("cache schema v%d → v%d; backup at %s", current, target_version, backup)
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        for version in range(current + 1, target_version + 1):
+            step = migrations.get(version)
+            if step is None:
+                raise StoreError(f"No upgrade from cache schema v{version - 1} to v{version}.")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                step(conn)
+                conn.execute(f"PRAGMA user_version={version}")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+    finally:
+        conn.close()
+    return backup
+
+
+@dataclass
+class Store:
+    """The open cache. Use `write()` for a transaction that changes data, `read()` for a snapshot."""
+
+    path: Path
+    write_engine: Engine
+    read_engine: Engine
+    backup_path: Path | None = None  # set when opening upgraded the file
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction (BEGIN IMMEDIATE); committed on normal exit, rolled back on error."""
+        with Session(self.write_engine, expire_on_commit=False) as session:
+            with session.begin():
+                yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with Session(self.read_engine, expire_on_commit=False) as session:
+            with session.begin():
+                yield session
+
+    def integrity_check(self) -> str:
+        with self.write_engine.connect() as conn:
+            return str(conn.exec_driver_sql("PRAGMA integrity_check").scalar())
+
+    def pragma(self, name: str) -> str:
+        with self.write_engine.connect() as conn:
+            return str(conn.exec_driver_sql(f"PRAGMA {name}").scalar())
+
+    def close(self) -> None:
+        self.write_engine.dispose()
+        self.read_engine.dispose()
+
+
+def open_store(
+    path: Path | str,
+    *,
+    migrations: dict[int, Migration] | None = None,
+    target_version: int | None = None,
+) -> Store:
+    """Open (creating if needed) the cache at `path`, upgrading an older schema after a backup."""
+    path = Path(path)
+    migrations = MIGRATIONS if migrations is None else migrations
+    target = SCHEMA_VERSION if target_version is None else target_version
+    path.parent.mkdir(parents=True, exist_ok=True)
+    backup: Path | None = None
+    if path.exists() and path.stat().st_size > 0:
+        _check_readable(path)
+        current = _user_version(path)
+        if current > target:
+            raise NewerSchemaError(
+                f"The local cache {path} was written by a newer version of hoststand (schema v{current}; "
+                f"this version understands up to v{target}). It has been left untouched: update hoststand, "
+                f"or start this version with another --data-dir."
+            )
+        if current == 0:
+            # Created but never initialised (e.g. an interrupted first start): initialise in place.
+            pass
+        else:
+            backup = _upgrade(path, current, migrations, target)
+    write_engine = _make_engine(path, "BEGIN IMMEDIATE")
+    read_engine = _make_engine(path, "BEGIN")
+    SQLModel.metadata.create_all(write_engine)
+    with write_engine.begin() as conn:
+        if int(conn.exec_driver_sql("PRAGMA user_version").scalar()) == 0:
+            conn.exec_driver_sql(f"PRAGMA user_version={target}")
+    return Store(path=path, write_engine=write_engine, read_engine=read_engine, backup_path=backup)
+
+
+def move_aside(path: Path, reason: str) -> Path:
+    """Rename a refused cache (and its WAL files) so a fresh one can start; returns the new name."""
+    target = path.with_name(f"{path.name}.{reason}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.{reason}.{n}")
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            shutil.move(side, target.with_name(target.name + suffix))
+    shutil.move(path, target)
+    return target

@@ -1,0 +1,264 @@
+"""The durable outbox (DESIGN.md §4): every host action waits here until its vendor acknowledges it.
+
+Life of an action:
+    pending ──claim──▶ in_flight ──ack──▶ done
+       ▲                  │ ├──fail──▶ failed (retry at next_attempt_at) ──claim──▶ in_flight …
+       │                  │ └──dead──▶ dead (kept with the vendor's reason; a manager may retry or discard)
+       └── cancel (superseded before it was sent) ──▶ cancelled
+
+- `enqueue` runs inside the command's own write transaction, so the cache change and its actions commit
+  together or not at all.
+- `claim` is its own short transaction: the oldest due action of each `order_key` whose predecessors with
+  the same key are all settled (done, dead or cancelled). Dead actions never block the queue.
+- An action left `in_flight` by a killed process is recovered at start-up as `failed` + `uncertain`: the
+  replayer must read back from the vendor before sending it again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session, col, func, select
+
+from hoststand.domain.model import ActionState, ActionTarget, OutboxAction
+from hoststand.store.engine import Store
+from hoststand.store.rows import OutboxRow
+from hoststand.store.types import UTCDateTime
+
+UNSETTLED = (ActionState.PENDING.value, ActionState.IN_FLIGHT.value, ActionState.FAILED.value)
+
+
+def action_from_row(r: OutboxRow) -> OutboxAction:
+    return OutboxAction(
+        id=r.id,
+        kind=r.kind,
+        target=ActionTarget(r.target),
+        order_key=r.order_key,
+        payload=dict(r.payload),
+        state=ActionState(r.state),
+        attempts=r.attempts,
+        created_at=r.created_at,
+        next_attempt_at=r.next_attempt_at,
+        last_error=r.last_error,
+        reservation_id=r.reservation_id,
+        table_id=r.table_id,
+        seq=int(r.seq or 0),
+    )
+
+
+def enqueue(
+    s: Session,
+    *,
+    kind: str,
+    target: ActionTarget,
+    order_key: str,
+    payload: dict[str, Any],
+    now: datetime,
+    reservation_id: str | None = None,
+    table_id: str | None = None,
+    action_id: str | None = None,
+) -> OutboxAction:
+    row = OutboxRow(
+        id=action_id or str(uuid.uuid4()),
+        kind=kind,
+        target=target.value,
+        order_key=order_key,
+        payload=payload,
+        state=ActionState.PENDING.value,
+        created_at=now,
+        next_attempt_at=now,
+        reservation_id=reservation_id,
+        table_id=table_id,
+    )
+    s.add(row)
+    s.flush()
+    return action_from_row(row)
+
+
+def get(s: Session, action_id: str) -> OutboxAction | None:
+    row = s.exec(select(OutboxRow).where(OutboxRow.id == action_id)).first()
+    return action_from_row(row) if row else None
+
+
+def is_uncertain(s: Session, action_id: str) -> bool:
+    row = s.exec(select(OutboxRow).where(OutboxRow.id == action_id)).first()
+    return bool(row and row.uncertain)
+
+
+_CLAIM_SQL = text(
+    """
+    SELECT o.seq FROM outbox o
+    WHERE o.state IN ('pending', 'failed')
+      AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= :now)
+      AND (:target IS NULL OR o.target = :target)
+      AND NOT EXISTS (
+        SELECT 1 FROM outbox p
+        WHERE p.order_key = o.order_key AND p.seq < o.seq
+          AND p.state IN ('pending', 'in_flight', 'failed')
+      )
+    ORDER BY o.seq
+    LIMIT :limit
+    """
+)
+
+
+def claim(store: Store, *, now: datetime, limit: int = 50, target: ActionTarget | None = None) -> list[OutboxAction]:
+    """Mark up to `limit` ready actions in flight, in one transaction, and return them (oldest first)."""
+    now_text = UTCDateTime().process_bind_param(now, None)
+    with store.write() as s:
+        seqs = [
+            r[0]
+            for r in s.connection().execute(
+                _CLAIM_SQL, {"now": now_text, "limit": limit, "target": target.value if target else None}
+            )
+        ]
+        if not seqs:
+            return []
+        rows = list(s.exec(select(OutboxRow).where(col(OutboxRow.seq).in_(seqs)).order_by(OutboxRow.seq)))
+        for r in rows:
+            r.state = ActionState.IN_FLIGHT.value
+            r.attempts += 1
+            r.claimed_at = now
+            s.add(r)
+        s.flush()
+        return [action_from_row(r) for r in rows]
+
+
+def _row(s: Session, action_id: str) -> OutboxRow:
+    row = s.exec(select(OutboxRow).where(OutboxRow.id == action_id)).first()
+    if row is None:
+        raise KeyError(action_id)
+    return row
+
+
+def ack(s: Session, action_id: str, *, now: datetime, outcome: dict[str, Any] | None = None) -> None:
+    row = _row(s, action_id)
+    row.state = ActionState.DONE.value
+    row.settled_at = now
+    row.uncertain = False
+    row.last_error = None
+    row.outcome = outcome or {}
+    s.add(row)
+
+
+def fail(s: Session, action_id: str, *, error: str, next_attempt_at: datetime, uncertain: bool = False) -> None:
+    """A transient failure: retry at `next_attempt_at`. `uncertain` = it may have landed; read back first."""
+    row = _row(s, action_id)
+    row.state = ActionState.FAILED.value
+    row.last_error = error
+    row.next_attempt_at = next_attempt_at
+    row.uncertain = row.uncertain or uncertain
+    s.add(row)
+
+
+def clear_uncertain(s: Session, action_id: str) -> None:
+    row = _row(s, action_id)
+    row.uncertain = False
+    s.add(row)
+
+
+def dead(s: Session, action_id: str, *, reason: str, now: datetime) -> None:
+    row = _row(s, action_id)
+    row.state = ActionState.DEAD.value
+    row.last_error = reason
+    row.settled_at = now
+    s.add(row)
+
+
+def cancel(s: Session, action_id: str, *, now: datetime, reason: str = "superseded") -> bool:
+    """Withdraw an action that has not been sent. Returns False if it is in flight or settled."""
+    row = _row(s, action_id)
+    if row.state not in (ActionState.PENDING.value, ActionState.FAILED.value) or row.uncertain:
+        return False
+    row.state = ActionState.CANCELLED.value
+    row.settled_at = now
+    row.last_error = reason
+    s.add(row)
+    return True
+
+
+def retry_dead(s: Session, action_id: str, *, now: datetime) -> None:
+    row = _row(s, action_id)
+    if row.state != ActionState.DEAD.value:
+        return
+    row.state = ActionState.PENDING.value
+    row.next_attempt_at = now
+    row.settled_at = None
+    s.add(row)
+
+
+def discard_dead(s: Session, action_id: str, *, now: datetime) -> None:
+    row = _row(s, action_id)
+    if row.state != ActionState.DEAD.value:
+        return
+    row.state = ActionState.CANCELLED.value
+    row.last_error = f"discarded by a manager: {row.last_error or ''}".strip()
+    row.settled_at = now
+    s.add(row)
+
+
+def recover_in_flight(store: Store, *, now: datetime) -> int:
+    """At start-up: actions a killed process left in flight become failed+uncertain, due now."""
+    with store.write() as s:
+        rows = list(s.exec(select(OutboxRow).where(OutboxRow.state == ActionState.IN_FLIGHT.value)))
+        for r in rows:
+            r.state = ActionState.FAILED.value
+            r.uncertain = True
+            r.next_attempt_at = now
+            r.last_error = "interrupted while sending; checking with the vendor before retrying"
+            s.add(r)
+        return len(rows)
+
+
+def counts(s: Session) -> dict[ActionState, int]:
+    stmt = select(OutboxRow.state, func.count()).group_by(OutboxRow.state)
+    out = {st: 0 for st in ActionState}
+    for state, n in s.exec(stmt):
+        out[ActionState(state)] = n
+    return out
+
+
+def unsettled(s: Session, *, target: ActionTarget | None = None) -> list[OutboxAction]:
+    stmt = select(OutboxRow).where(col(OutboxRow.state).in_(UNSETTLED))
+    if target is not None:
+        stmt = stmt.where(OutboxRow.target == target.value)
+    return [action_from_row(r) for r in s.exec(stmt.order_by(OutboxRow.seq))]
+
+
+def unsettled_for(s: Session, reservation_ids: Iterable[str] | None = None) -> dict[str, list[OutboxAction]]:
+    """Unsettled actions grouped by reservation id (all reservations when `reservation_ids` is None)."""
+    stmt = select(OutboxRow).where(col(OutboxRow.state).in_(UNSETTLED), col(OutboxRow.reservation_id).is_not(None))
+    if reservation_ids is not None:
+        stmt = stmt.where(col(OutboxRow.reservation_id).in_(list(reservation_ids)))
+    out: dict[str, list[OutboxAction]] = {}
+    for r in s.exec(stmt.order_by(OutboxRow.seq)):
+        out.setdefault(r.reservation_id, []).append(action_from_row(r))
+    return out
+
+
+def by_state(s: Session, states: Iterable[ActionState], limit: int = 500) -> list[OutboxAction]:
+    stmt = (
+        select(OutboxRow)
+        .where(col(OutboxRow.state).in_([st.value for st in states]))
+        .order_by(col(OutboxRow.seq).desc())
+        .limit(limit)
+    )
+    return [action_from_row(r) for r in s.exec(stmt)]
+
+
+def next_due(s: Session) -> datetime | None:
+    stmt = select(func.min(OutboxRow.next_attempt_at)).where(
+        col(OutboxRow.state).in_([ActionState.PENDING.value, ActionState.FAILED.value])
+    )
+    value = s.exec(stmt).first()
+    if value is None:
+        return None
+    return UTCDateTime().process_result_value(value, None) if isinstance(value, str) else value
+
+
+def outcome(s: Session, action_id: str) -> dict[str, Any]:
+    return dict(_row(s, action_id).outcome)

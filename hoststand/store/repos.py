@@ -1,0 +1,566 @@
+"""Repositories: read and write domain entities through a session (rows never leave this package).
+
+Functions take an open `Session` (from `Store.write()` or `Store.read()`), so a command can change several
+entities and enqueue its outbox actions in one transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from hoststand.domain.model import (
+    Allergen,
+    AuditEntry,
+    ConflictRecord,
+    CourseStage,
+    Guest,
+    Reservation,
+    ReservationStatus,
+    Server,
+    Ticket,
+)
+from hoststand.store.rows import (
+    AuditRow,
+    ConflictRow,
+    GuestRow,
+    PosServiceAreaRow,
+    PosTableRow,
+    ReservationRow,
+    ServerRow,
+    SyncStateRow,
+    TicketRow,
+    UndoRow,
+)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+# ---------------------------------------------------------------------------------------------- guests
+
+
+def _allergens(codes: Iterable[str]) -> frozenset[Allergen]:
+    out = set()
+    for c in codes:
+        try:
+            out.add(Allergen(c))
+        except ValueError:
+            continue
+    return frozenset(out)
+
+
+def guest_from_row(r: GuestRow) -> Guest:
+    return Guest(
+        id=r.id,
+        first_name=r.first_name,
+        last_name=r.last_name,
+        phone=r.phone,
+        email=r.email,
+        allergens=_allergens(r.allergens),
+        allergy_notes=r.allergy_notes,
+        dietary=tuple(r.dietary),
+        vip_tier=r.vip_tier,
+        preferred_server=r.preferred_server,
+        notes=r.notes,
+        visits=r.visits,
+        last_visit=r.last_visit,
+        total_spend=r.total_spend,
+        currency=r.currency,
+        source=r.source,
+        external_id=r.external_id,
+        version=r.version,
+        last_seen=r.last_seen,
+    )
+
+
+def _guest_values(g: Guest) -> dict:
+    return dict(
+        source=g.source,
+        external_id=g.external_id,
+        first_name=g.first_name,
+        last_name=g.last_name,
+        phone=g.phone,
+        email=g.email,
+        allergens=sorted(a.value for a in g.allergens),
+        allergy_notes=g.allergy_notes,
+        dietary=list(g.dietary),
+        vip_tier=g.vip_tier,
+        preferred_server=g.preferred_server,
+        notes=g.notes,
+        visits=g.visits,
+        last_visit=g.last_visit,
+        total_spend=g.total_spend,
+        currency=g.currency,
+        version=g.version,
+        last_seen=g.last_seen,
+    )
+
+
+def save_guest(s: Session, g: Guest) -> None:
+    row = s.get(GuestRow, g.id)
+    values = _guest_values(g)
+    if row is None:
+        s.add(GuestRow(id=g.id, **values))
+    else:
+        for k, v in values.items():
+            setattr(row, k, v)
+        s.add(row)
+
+
+def get_guest(s: Session, guest_id: str | None) -> Guest | None:
+    if guest_id is None:
+        return None
+    row = s.get(GuestRow, guest_id)
+    return guest_from_row(row) if row else None
+
+
+def guests_by_external(s: Session, source: str, external_ids: Iterable[str]) -> dict[str, Guest]:
+    ids = list(set(external_ids))
+    out: dict[str, Guest] = {}
+    for chunk in _chunks(ids, 500):
+        stmt = select(GuestRow).where(GuestRow.source == source, col(GuestRow.external_id).in_(chunk))
+        for r in s.exec(stmt):
+            out[r.external_id] = guest_from_row(r)
+    return out
+
+
+def guests_by_ids(s: Session, ids: Iterable[str]) -> dict[str, Guest]:
+    ids = [i for i in set(ids) if i]
+    out: dict[str, Guest] = {}
+    for chunk in _chunks(ids, 500):
+        for r in s.exec(select(GuestRow).where(col(GuestRow.id).in_(chunk))):
+            out[r.id] = guest_from_row(r)
+    return out
+
+
+# -------------------------------------------------------------------------------------- reservations
+
+
+def reservation_from_row(r: ReservationRow) -> Reservation:
+    return Reservation(
+        id=r.id,
+        source=r.source,
+        external_id=r.external_id,
+        party_size=r.party_size,
+        start=r.start,
+        duration=timedelta(minutes=r.duration_min),
+        status=ReservationStatus(r.status),
+        guest_id=r.guest_id,
+        guest_name=r.guest_name,
+        table_ids=tuple(r.table_ids),
+        tags=tuple(r.tags),
+        occasion=r.occasion,
+        guest_request=r.guest_request,
+        venue_notes=r.venue_notes,
+        booked_party_size=r.booked_party_size,
+        version=r.version,
+        last_seen=r.last_seen,
+        arrived_at=r.arrived_at,
+        seated_at=r.seated_at,
+        finished_at=r.finished_at,
+        cancelled_at=r.cancelled_at,
+    )
+
+
+def _reservation_values(res: Reservation, service_date: date) -> dict:
+    return dict(
+        source=res.source,
+        external_id=res.external_id,
+        service_date=service_date,
+        party_size=res.party_size,
+        booked_party_size=res.booked_party_size,
+        start=res.start,
+        duration_min=int(res.duration.total_seconds() // 60),
+        status=res.status.value,
+        guest_id=res.guest_id,
+        guest_name=res.guest_name,
+        table_ids=list(res.table_ids),
+        tags=list(res.tags),
+        occasion=res.occasion,
+        guest_request=res.guest_request,
+        venue_notes=res.venue_notes,
+        version=res.version,
+        last_seen=res.last_seen,
+        arrived_at=res.arrived_at,
+        seated_at=res.seated_at,
+        finished_at=res.finished_at,
+        cancelled_at=res.cancelled_at,
+    )
+
+
+def save_reservation(
+    s: Session,
+    res: Reservation,
+    *,
+    service_date: date,
+    vendor_status: str | None = None,
+    local_change_at: datetime | None = None,
+) -> None:
+    """Insert or update. `local_change_at` marks a change the host made here (host-owned fields)."""
+    row = s.get(ReservationRow, res.id)
+    values = _reservation_values(res, service_date)
+    if vendor_status is not None:
+        values["vendor_status"] = vendor_status
+    if local_change_at is not None:
+        values["local_change_at"] = local_change_at
+    if row is None:
+        s.add(ReservationRow(id=res.id, **values))
+    else:
+        for k, v in values.items():
+            setattr(row, k, v)
+        s.add(row)
+
+
+def get_reservation(s: Session, reservation_id: str) -> Reservation | None:
+    row = s.get(ReservationRow, reservation_id)
+    return reservation_from_row(row) if row else None
+
+
+def reservation_local_change(s: Session, reservation_id: str) -> datetime | None:
+    row = s.get(ReservationRow, reservation_id)
+    return row.local_change_at if row else None
+
+
+def reservations_by_external(s: Session, source: str, external_ids: Iterable[str]) -> dict[str, ReservationRow]:
+    """Rows (not entities) keyed by external id: the puller needs `local_change_at` too."""
+    ids = list(set(external_ids))
+    out: dict[str, ReservationRow] = {}
+    for chunk in _chunks(ids, 500):
+        stmt = select(ReservationRow).where(ReservationRow.source == source, col(ReservationRow.external_id).in_(chunk))
+        for r in s.exec(stmt):
+            out[r.external_id] = r
+    return out
+
+
+def reservations_for_day(s: Session, service_date: date) -> list[Reservation]:
+    stmt = (
+        select(ReservationRow)
+        .where(ReservationRow.service_date == service_date)
+        .order_by(ReservationRow.start, ReservationRow.guest_name)
+    )
+    return [reservation_from_row(r) for r in s.exec(stmt)]
+
+
+def latest_service_date(s: Session) -> date | None:
+    stmt = select(ReservationRow.service_date).order_by(col(ReservationRow.service_date).desc()).limit(1)
+    return s.exec(stmt).first()
+
+
+# ------------------------------------------------------------------------------------------- tickets
+
+
+def ticket_from_row(r: TicketRow) -> Ticket:
+    return Ticket(
+        id=r.id,
+        table_id=r.table_id,
+        reservation_id=r.reservation_id,
+        covers=r.covers,
+        stage=CourseStage(r.stage),
+        pos_id=r.pos_id,
+        external_id=r.external_id,
+        pos_table_guid=r.pos_table_guid,
+        server_id=r.server_id,
+        opened_at=r.opened_at,
+        closed_at=r.closed_at,
+        subtotal=r.subtotal,
+        total=r.total,
+        comps=r.comps,
+        currency=r.currency,
+        tab_name=r.tab_name,
+        last_seen=r.last_seen,
+    )
+
+
+def save_ticket(s: Session, t: Ticket, *, business_date: int | None = None) -> None:
+    row = s.get(TicketRow, t.id)
+    values = dict(
+        table_id=t.table_id,
+        reservation_id=t.reservation_id,
+        covers=t.covers,
+        stage=t.stage.value,
+        pos_id=t.pos_id,
+        external_id=t.external_id,
+        pos_table_guid=t.pos_table_guid,
+        server_id=t.server_id,
+        opened_at=t.opened_at,
+        closed_at=t.closed_at,
+        subtotal=t.subtotal,
+        total=t.total,
+        comps=t.comps,
+        currency=t.currency,
+        tab_name=t.tab_name,
+        last_seen=t.last_seen,
+    )
+    if business_date is not None:
+        values["business_date"] = business_date
+    if row is None:
+        s.add(TicketRow(id=t.id, **values))
+    else:
+        for k, v in values.items():
+            setattr(row, k, v)
+        s.add(row)
+
+
+def get_ticket(s: Session, ticket_id: str) -> Ticket | None:
+    row = s.get(TicketRow, ticket_id)
+    return ticket_from_row(row) if row else None
+
+
+def delete_ticket(s: Session, ticket_id: str) -> None:
+    row = s.get(TicketRow, ticket_id)
+    if row is not None:
+        s.delete(row)
+
+
+def ticket_by_pos_id(s: Session, pos_id: str) -> Ticket | None:
+    row = s.exec(select(TicketRow).where(TicketRow.pos_id == pos_id)).first()
+    return ticket_from_row(row) if row else None
+
+
+def ticket_by_external_id(s: Session, external_id: str) -> Ticket | None:
+    row = s.exec(select(TicketRow).where(TicketRow.external_id == external_id)).first()
+    return ticket_from_row(row) if row else None
+
+
+def tickets_for_reservation(s: Session, reservation_id: str) -> list[Ticket]:
+    stmt = select(TicketRow).where(TicketRow.reservation_id == reservation_id).order_by(TicketRow.opened_at)
+    return [ticket_from_row(r) for r in s.exec(stmt)]
+
+
+def tickets_for_business_date(s: Session, business_date: int) -> list[Ticket]:
+    stmt = select(TicketRow).where(TicketRow.business_date == business_date)
+    return [ticket_from_row(r) for r in s.exec(stmt)]
+
+
+def live_tickets(s: Session) -> list[Ticket]:
+    live = [st.value for st in CourseStage if st.is_live]
+    stmt = select(TicketRow).where(col(TicketRow.stage).in_(live))
+    return [ticket_from_row(r) for r in s.exec(stmt)]
+
+
+# ------------------------------------------------------------------------------- POS configuration
+
+
+def replace_pos_tables(s: Session, tables: Sequence[tuple[str, str, str | None, str | None]], now: datetime) -> None:
+    """Replace the POS's table list: (guid, name, service_area_guid, revenue_center_guid)."""
+    existing = {r.guid: r for r in s.exec(select(PosTableRow))}
+    seen = set()
+    for guid, name, area, rc in tables:
+        seen.add(guid)
+        row = existing.get(guid) or PosTableRow(guid=guid, name=name)
+        row.name, row.service_area_guid, row.revenue_center_guid, row.last_seen = name, area, rc, now
+        s.add(row)
+    for guid, row in existing.items():
+        if guid not in seen:
+            s.delete(row)
+
+
+def pos_tables(s: Session) -> list[PosTableRow]:
+    return list(s.exec(select(PosTableRow).order_by(PosTableRow.name)))
+
+
+def replace_service_areas(s: Session, areas: Sequence[tuple[str, str]], now: datetime) -> None:
+    existing = {r.guid: r for r in s.exec(select(PosServiceAreaRow))}
+    seen = set()
+    for guid, name in areas:
+        seen.add(guid)
+        row = existing.get(guid) or PosServiceAreaRow(guid=guid, name=name)
+        row.name, row.last_seen = name, now
+        s.add(row)
+    for guid, row in existing.items():
+        if guid not in seen:
+            s.delete(row)
+
+
+def replace_servers(s: Session, servers: Sequence[Server], now: datetime) -> None:
+    existing = {r.id: r for r in s.exec(select(ServerRow))}
+    seen = set()
+    for sv in servers:
+        seen.add(sv.id)
+        row = existing.get(sv.id) or ServerRow(id=sv.id)
+        row.first_name, row.last_name, row.display_name, row.last_seen = (
+            sv.first_name,
+            sv.last_name,
+            sv.display_name,
+            now,
+        )
+        s.add(row)
+    for sid, row in existing.items():
+        if sid not in seen:
+            s.delete(row)
+
+
+def servers(s: Session) -> list[Server]:
+    return [
+        Server(id=r.id, first_name=r.first_name, last_name=r.last_name, display_name=r.display_name)
+        for r in s.exec(select(ServerRow).order_by(ServerRow.first_name))
+    ]
+
+
+# ------------------------------------------------------------------------------ conflicts and audit
+
+
+def conflict_from_row(r: ConflictRow) -> ConflictRecord:
+    return ConflictRecord(
+        id=r.id,
+        kind=r.kind,
+        summary=r.summary,
+        created_at=r.created_at,
+        reservation_id=r.reservation_id,
+        table_id=r.table_id,
+        choices=tuple(r.choices),
+        facts=dict(r.facts),
+        resolved_at=r.resolved_at,
+        resolution=r.resolution,
+    )
+
+
+def add_conflict(s: Session, c: ConflictRecord) -> None:
+    s.add(
+        ConflictRow(
+            id=c.id,
+            kind=c.kind,
+            summary=c.summary,
+            created_at=c.created_at,
+            reservation_id=c.reservation_id,
+            table_id=c.table_id,
+            choices=list(c.choices),
+            facts=dict(c.facts),
+        )
+    )
+
+
+def open_conflicts(s: Session) -> list[ConflictRecord]:
+    stmt = select(ConflictRow).where(col(ConflictRow.resolved_at).is_(None)).order_by(ConflictRow.created_at)
+    return [conflict_from_row(r) for r in s.exec(stmt)]
+
+
+def open_conflict_for(s: Session, kind: str, reservation_id: str | None, table_id: str | None) -> ConflictRecord | None:
+    stmt = select(ConflictRow).where(
+        ConflictRow.kind == kind,
+        ConflictRow.reservation_id == reservation_id,
+        ConflictRow.table_id == table_id,
+        col(ConflictRow.resolved_at).is_(None),
+    )
+    row = s.exec(stmt).first()
+    return conflict_from_row(row) if row else None
+
+
+def resolve_conflict(s: Session, conflict_id: str, resolution: str, at: datetime) -> ConflictRecord | None:
+    row = s.get(ConflictRow, conflict_id)
+    if row is None:
+        return None
+    row.resolved_at, row.resolution = at, resolution
+    s.add(row)
+    return conflict_from_row(row)
+
+
+def add_audit(s: Session, entry: AuditEntry) -> None:
+    s.add(
+        AuditRow(
+            id=entry.id,
+            at=entry.at,
+            actor=entry.actor,
+            action=entry.action,
+            reservation_id=entry.reservation_id,
+            table_id=entry.table_id,
+            detail=dict(entry.detail),
+        )
+    )
+
+
+def audit_since(s: Session, since: datetime) -> list[AuditEntry]:
+    stmt = select(AuditRow).where(AuditRow.at >= since).order_by(AuditRow.at)
+    return [
+        AuditEntry(
+            id=r.id, at=r.at, actor=r.actor, action=r.action, reservation_id=r.reservation_id,
+            table_id=r.table_id, detail=dict(r.detail),
+        )
+        for r in s.exec(stmt)
+    ]
+
+
+# -------------------------------------------------------------------------------------------- undo
+
+
+def push_undo(
+    s: Session,
+    *,
+    at: datetime,
+    description: str,
+    reservation_id: str | None,
+    before: dict,
+    ticket_id: str | None,
+    action_ids: Sequence[str],
+) -> int:
+    row = UndoRow(
+        at=at,
+        description=description,
+        reservation_id=reservation_id,
+        before=before,
+        ticket_id=ticket_id,
+        action_ids=list(action_ids),
+    )
+    s.add(row)
+    s.flush()
+    return int(row.seq)
+
+
+def last_undoable(s: Session, since: datetime) -> UndoRow | None:
+    stmt = (
+        select(UndoRow)
+        .where(col(UndoRow.reverted_at).is_(None), UndoRow.at >= since)
+        .order_by(col(UndoRow.seq).desc())
+        .limit(1)
+    )
+    return s.exec(stmt).first()
+
+
+def mark_undone(s: Session, seq: int, at: datetime) -> None:
+    row = s.get(UndoRow, seq)
+    if row is not None:
+        row.reverted_at = at
+        s.add(row)
+
+
+# ------------------------------------------------------------------------------------- sync state
+
+
+def get_sync_state(s: Session, name: str) -> SyncStateRow:
+    row = s.get(SyncStateRow, name)
+    return row if row is not None else SyncStateRow(name=name)
+
+
+def record_sync(
+    s: Session,
+    name: str,
+    *,
+    attempt_at: datetime,
+    ok: bool,
+    watermark: datetime | None = None,
+    error: str | None = None,
+) -> None:
+    row = s.get(SyncStateRow, name) or SyncStateRow(name=name)
+    row.last_attempt = attempt_at
+    if ok:
+        row.last_success = attempt_at
+        row.last_error = None
+        if watermark is not None and (row.watermark is None or watermark > row.watermark):
+            row.watermark = watermark
+    else:
+        row.last_error = error
+    s.add(row)
+
+
+def all_sync_states(s: Session) -> dict[str, SyncStateRow]:
+    return {r.name: r for r in s.exec(select(SyncStateRow))}
+
+
+def _chunks(items: list, n: int):
+    for i in range(0, len(items), n):
+        yield items[i : i + n]

@@ -1,0 +1,46 @@
+"""Column types: timezone-aware UTC datetimes stored as sortable ISO text, JSON lists/dicts as text."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from sqlalchemy.types import String, Text, TypeDecorator
+
+
+class UTCDateTime(TypeDecorator):
+    """An aware datetime stored as 'YYYY-MM-DDTHH:MM:SS.ffffff+00:00' (fixed width, so text order is time order)."""
+
+    impl = String(32)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected datetime, got {type(value).__name__}")
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored: give a timezone-aware UTC time")
+        return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return datetime.fromisoformat(value).astimezone(timezone.utc)
+
+
+class JSONText(TypeDecorator):
+    """Any JSON-serialisable value stored as text."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return json.dumps(value, separators=(",", ":"), sort_keys=True, default=str)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return json.loads(value)

@@ -1,0 +1,107 @@
+"""Opening the cache: pragmas, schema version, upgrades with a backup first, refusals that touch nothing."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+import pytest
+
+from hoststand.store import NewerSchemaError, StoreError, open_store
+from hoststand.store.engine import SCHEMA_VERSION
+
+
+def test_a_new_cache_runs_in_wal_with_full_sync_and_records_its_schema(tmp_path):
+    store = open_store(tmp_path / "c.sqlite")
+    assert store.pragma("journal_mode") == "wal"
+    assert store.pragma("synchronous") == "2"  # FULL
+    assert int(store.pragma("user_version")) == SCHEMA_VERSION
+    assert store.integrity_check() == "ok"
+    store.close()
+
+
+def test_reopening_keeps_the_data_and_makes_no_backup(tmp_path, settings):
+    from hoststand.domain.model import Guest
+    from hoststand.store import repos
+
+    path = tmp_path / "c.sqlite"
+    store = open_store(path)
+    with store.write() as s:
+        repos.save_guest(s, Guest(id="g1", first_name="Ann", last_name="Smith"))
+    store.close()
+    again = open_store(path)
+    with again.read() as s:
+        assert repos.get_guest(s, "g1").last_name == "Smith"
+    assert again.backup_path is None
+    again.close()
+
+
+def test_a_cache_from_a_newer_version_is_refused_untouched(tmp_path):
+    path = tmp_path / "c.sqlite"
+    open_store(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION + 5}")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(NewerSchemaError, match="newer version of hoststand"):
+        open_store(path)
+    assert path.read_bytes() == before
+
+
+def test_an_older_cache_is_backed_up_then_upgraded(tmp_path):
+    path = tmp_path / "c.sqlite"
+    open_store(path).close()
+
+    def add_column(conn):
+        conn.execute("ALTER TABLE guest ADD COLUMN nickname TEXT")
+
+    migrations = {1: lambda c: None, SCHEMA_VERSION + 1: add_column}
+    store = open_store(path, migrations=migrations, target_version=SCHEMA_VERSION + 1)
+    assert store.backup_path is not None and store.backup_path.exists()
+    backup = sqlite3.connect(store.backup_path)
+    assert backup.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    backup.close()
+    assert int(store.pragma("user_version")) == SCHEMA_VERSION + 1
+    with store.write_engine.connect() as conn:
+        cols = [r[1] for r in conn.exec_driver_sql("PRAGMA table_info(guest)")]
+    assert "nickname" in cols
+    store.close()
+
+
+def test_a_failed_upgrade_leaves_the_cache_at_its_version_with_a_backup(tmp_path):
+    path = tmp_path / "c.sqlite"
+    open_store(path).close()
+
+    def broken(conn):
+        conn.execute("ALTER TABLE guest ADD COLUMN nickname TEXT")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        open_store(path, migrations={SCHEMA_VERSION + 1: broken}, target_version=SCHEMA_VERSION + 1)
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    cols = [r[1] for r in conn.execute("PRAGMA table_info(guest)")]
+    conn.close()
+    assert "nickname" not in cols
+    assert list(tmp_path.glob("c.sqlite.v*.bak"))
+
+
+@pytest.mark.parametrize("content", [b"this is not a database at all" * 100, b"SQLite format 3\x00" + b"\xff" * 4000])
+def test_a_damaged_cache_gets_a_clear_error_and_is_left_in_place(tmp_path, content):
+    path = tmp_path / "c.sqlite"
+    path.write_bytes(content)
+    with pytest.raises(StoreError) as info:
+        open_store(path)
+    assert "damaged" in str(info.value) or "integrity" in str(info.value)
+    assert info.value.recoverable_path == path
+    assert path.read_bytes() == content
+
+
+def test_naive_datetimes_are_refused(store):
+    from hoststand.domain.model import Guest
+    from hoststand.store import repos
+
+    with pytest.raises(Exception, match="naive"):
+        with store.write() as s:
+            repos.save_guest(s, Guest(id="g", first_name="A", last_name="B", last_visit=datetime(2026, 1, 1)))
