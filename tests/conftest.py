@@ -138,3 +138,9 @@ def store(tmp_path):
     s = open_store(tmp_path / "cache.sqlite")
     yield s
     s.close()
+
+
+@pytest.fixture
+def anyio_backend():
+    """Async tests (marked `anyio`) run on asyncio, like the app's qasync loop."""
+    return "asyncio"

@@ -1,0 +1,212 @@
+"""Composition root: reads the configuration, builds the store, connectors, sync engine, services and UI,
+and runs them on one qasync event loop (Qt and asyncio together).
+
+`build_core` assembles everything but the window (tests and benchmarks use it); `run_gui` opens the window
+over a core; `run_app` does both for a configured restaurant.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from hoststand.config import Config, default_data_dir
+from hoststand.connectors.base import BookingPort, Credentials, PosPort
+from hoststand.domain.clock import Clock, SystemClock
+from hoststand.domain.events import ChangeBus
+from hoststand.domain.floorplan import FloorPlanError, layout_from_dict
+from hoststand.domain.model import FloorLayout
+from hoststand.domain.settings import RestaurantSettings
+from hoststand.services import HostService
+from hoststand.store import Store, StoreError, open_store
+from hoststand.sync.runner import SyncEngine
+
+log = logging.getLogger(__name__)
+CACHE_NAME = "hoststand.sqlite"
+
+
+class AppError(Exception):
+    """Something the user must fix before the app can start; the message says what."""
+
+
+@dataclass
+class Core:
+    settings: RestaurantSettings
+    layout: FloorLayout
+    store: Store
+    bus: ChangeBus
+    clock: Clock
+    engine: SyncEngine
+    service: HostService
+
+
+def load_layout(path: Path) -> FloorLayout:
+    try:
+        return layout_from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+    except (OSError, json.JSONDecodeError, FloorPlanError) as exc:
+        raise AppError(f"The floor plan {path} could not be read: {exc}") from exc
+
+
+def open_cache(data_dir: Path, name: str = CACHE_NAME) -> Store:
+    try:
+        store = open_store(Path(data_dir) / name)
+    except StoreError as exc:
+        raise AppError(str(exc)) from exc
+    if store.backup_path:
+        log.warning("the cache was upgraded; the previous version is kept at %s", store.backup_path)
+    return store
+
+
+def build_connectors(config: Config, *, clock: Clock) -> tuple[BookingPort, PosPort]:
+    """Connectors for a configured restaurant, with secrets from the OS keyring."""
+    from hoststand.connectors.registry import make_booking, make_pos
+    from hoststand.secrets import KeyringUnavailable, SecretMissing, get_secret
+
+    try:
+        b_secret = get_secret("booking", config.booking.kind, config.booking.client_id)
+        p_secret = get_secret("pos", config.pos.kind, config.pos.client_id)
+    except (KeyringUnavailable, SecretMissing) as exc:
+        raise AppError(str(exc)) from exc
+    tz = config.restaurant.timezone
+    booking = make_booking(
+        config.booking.kind,
+        base_url=config.booking.base_url,
+        credentials=Credentials(config.booking.client_id, b_secret),
+        clock=clock,
+        tz=tz,
+        **config.booking.options,
+    )
+    pos = make_pos(
+        config.pos.kind,
+        base_url=config.pos.base_url,
+        credentials=Credentials(config.pos.client_id, p_secret),
+        clock=clock,
+        tz=tz,
+        **config.pos.options,
+    )
+    return booking, pos
+
+
+def build_core(
+    *,
+    settings: RestaurantSettings,
+    layout: FloorLayout,
+    store: Store,
+    booking: BookingPort,
+    pos: PosPort,
+    clock: Clock,
+    pull_interval: float = 15.0,
+) -> Core:
+    bus = ChangeBus()
+    engine = SyncEngine(
+        store, booking, pos, layout=layout, settings=settings, clock=clock, bus=bus, pull_interval=pull_interval
+    )
+    service = HostService(
+        store,
+        layout=layout,
+        settings=settings,
+        clock=clock,
+        bus=bus,
+        health=engine.health,
+        refresh=engine.refresh_now,
+        tab_name_max=pos.limits.tab_name_max,
+    )
+    return Core(settings, layout, store, bus, clock, engine, service)
+
+
+def run_app(config: Config, *, data_dir: Path | None = None) -> int:
+    clock = SystemClock()
+    layout = load_layout(config.floor_plan)
+    store = open_cache(data_dir or default_data_dir())
+    booking, pos = build_connectors(config, clock=clock)
+    core = build_core(settings=config.restaurant, layout=layout, store=store, booking=booking, pos=pos, clock=clock)
+    return run_gui(core, title=f"hoststand — {config.restaurant.name}")
+
+
+def run_gui(
+    core: Core,
+    *,
+    title: str = "hoststand",
+    screenshot: Path | None = None,
+    size: tuple[int, int] = (1440, 900),
+    menus: Callable[[object], list] | None = None,  # window → extra QMenus (the demo's controls)
+    on_close: Callable[[], None] | None = None,
+    started_at: float | None = None,
+) -> int:
+    """Open the main window over `core` and run until it closes (or, with `screenshot`, until it is saved)."""
+    if screenshot is not None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from hoststand.ui.main_window import MainWindow
+    from hoststand.ui.theme import apply_theme
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("hoststand")
+    apply_theme(app)
+    window = MainWindow(core.service, title=title)
+    if menus is not None:
+        for menu in menus(window):
+            window.menuBar().addMenu(menu)
+    window.resize(*size)
+    result = {"code": 0}
+
+    def report_first_paint() -> None:
+        if started_at is not None and os.environ.get("HOSTSTAND_REPORT_STARTUP"):
+            print(f"first_paint_s={time.perf_counter() - started_at:.4f}", flush=True)
+            if os.environ.get("HOSTSTAND_EXIT_AFTER_PAINT"):
+                app.quit()
+
+    window.first_paint.connect(report_first_paint)
+
+    async def main() -> None:
+        closed = asyncio.Event()
+        app.aboutToQuit.connect(closed.set)
+        window.refresh_all()
+        window.show()
+        await core.engine.start()
+        try:
+            if screenshot is not None:
+                await _take_screenshot(core, window, app, screenshot)
+                result["code"] = 0
+                return
+            await closed.wait()
+        finally:
+            await core.engine.stop()
+            if on_close is not None:
+                on_close()
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
+        with loop:
+            loop.run_until_complete(main())
+    finally:
+        core.store.close()
+    return result["code"]
+
+
+async def _take_screenshot(core: Core, window, app, path: Path, timeout: float = 30.0) -> None:
+    assert core.engine.first_pull_done is not None
+    try:
+        await asyncio.wait_for(core.engine.first_pull_done.wait(), timeout=timeout)
+    except TimeoutError:
+        log.warning("the first sync did not finish in %.0f s; the screenshot shows the cache", timeout)
+    await core.engine.replayer.drain(timeout=5.0)
+    window.refresh_all()
+    for _ in range(5):
+        app.processEvents()
+        await asyncio.sleep(0.05)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not window.grab().save(str(path)):
+        raise AppError(f"Could not write the screenshot to {path}.")
+    print(f"screenshot saved: {path}")

@@ -1,0 +1,407 @@
+"""The host's commands, each one local transaction through the one write path (DESIGN.md §4).
+
+A command validates against the cache, changes the cache and appends its outbox actions in the same
+transaction, records an audit entry and an undo step, then publishes a change event. It never calls a
+vendor: the replayer sends the actions in the background, so the screen updates at once, online or not.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from hoststand.domain import service_day
+from hoststand.domain.clock import Clock
+from hoststand.domain.events import Change, ChangeBus
+from hoststand.domain.fitting import suggest_tables
+from hoststand.domain.lifecycle import InvalidTransition, transition
+from hoststand.domain.model import (
+    ActionState,
+    ActionTarget,
+    AuditEntry,
+    CourseStage,
+    FloorLayout,
+    Guest,
+    Reservation,
+    ReservationStatus,
+    Ticket,
+)
+from hoststand.domain.notes import build_ticket_notes
+from hoststand.domain.settings import RestaurantSettings
+from hoststand.store import outbox, repos
+from hoststand.store.engine import Store
+from hoststand.sync.payloads import status_payload
+from hoststand.services.views import CommandResult, TableSuggestion
+
+log = logging.getLogger(__name__)
+S = ReservationStatus
+
+
+class HostCommands:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        layout: FloorLayout,
+        settings: RestaurantSettings,
+        clock: Clock,
+        bus: ChangeBus,
+        tab_name_max: int = 255,
+    ) -> None:
+        self.store = store
+        self.layout = layout
+        self.settings = settings
+        self.clock = clock
+        self.bus = bus
+        self.tab_name_max = tab_name_max
+        self._table_ids = {t.id for t in layout.tables}
+
+    # ------------------------------------------------------------------------------------ check-in
+
+    def check_in(
+        self, reservation_id: str, table_ids: tuple[str, ...] | None = None, party_size: int | None = None
+    ) -> CommandResult:
+        """Seat the party and open its POS ticket. Without a usable table, offer the best-fitting free ones."""
+        now = self.clock.now()
+        with self.store.write() as s:
+            res = repos.get_reservation(s, reservation_id)
+            if res is None:
+                return CommandResult(False, "That reservation is no longer in tonight's list.")
+            if res.status not in (S.BOOKED, S.ARRIVED):
+                return CommandResult(False, _cannot(res, "seat"), reservation_id)
+            size = party_size or res.party_size
+            if size < 1 or size > 50:
+                return CommandResult(False, "Party size must be between 1 and 50.", reservation_id)
+            tables = tuple(table_ids) if table_ids else res.table_ids
+            unknown = [t for t in tables if t not in self._table_ids]
+            if unknown:
+                return CommandResult(False, f"Table {', '.join(unknown)} is not on the floor plan.", reservation_id)
+            if not tables:
+                return self._needs_table(s, res, size, now, "No table is assigned to this party yet.")
+            taken = self._occupant(s, tables, exclude=res.id)
+            if taken:
+                return self._needs_table(s, res, size, now, taken)
+
+            seated = transition(res, S.SEATED, now)
+            seated = replace(seated, table_ids=tables)
+            if size != res.party_size:
+                seated = replace(seated, party_size=size, booked_party_size=res.booked_party_size or res.party_size)
+            guest = repos.get_guest(s, res.guest_id)
+            ticket, actions = self._seat(s, res, seated, guest, now)
+            label = f"seat {res.guest_name or 'party'} at {self._label(tables)}"
+            repos.push_undo(
+                s,
+                at=now,
+                description=label,
+                reservation_id=res.id,
+                before=_snapshot(res),
+                ticket_id=ticket.id,
+                action_ids=actions,
+            )
+            self._audit(s, now, "seated", res.id, tables[0], {"tables": list(tables), "covers": size})
+        self._publish(res.id, tables)
+        return CommandResult(
+            True,
+            f"{res.guest_name or 'Party'} ({size}) seated at {self._label(tables)}. Ticket sent to the POS.",
+            res.id,
+            undo_label=f"Undo: {label}",
+        )
+
+    def _seat(
+        self, s: Session, before: Reservation, seated: Reservation, guest: Guest | None, now: datetime
+    ) -> tuple[Ticket, list[str]]:
+        day = service_day.service_date(seated.start, self.settings.tz, self.settings.service_day_rollover_hour)
+        business_day = service_day.service_date(now, self.settings.tz, self.settings.service_day_rollover_hour)
+        repos.save_reservation(s, seated, service_date=day, local_change_at=now)
+        notes = build_ticket_notes(guest, seated, tab_name_max=self.tab_name_max)
+        server_guid = self._server_guid(s, guest.preferred_server if guest else None)
+        open_id = repos.new_id()
+        ticket = Ticket(
+            id=repos.new_id(),
+            table_id=seated.table_ids[0],
+            reservation_id=seated.id,
+            covers=seated.party_size,
+            stage=CourseStage.OPENED,
+            external_id=open_id,
+            server_id=server_guid,
+            opened_at=now,
+            tab_name=notes.tab_name,
+        )
+        repos.save_ticket(s, ticket, business_date=service_day.business_date_int(business_day))
+        a_open = outbox.enqueue(
+            s,
+            kind="pos.open_ticket",
+            target=ActionTarget.POS,
+            order_key=f"pos:{seated.id}",
+            payload={
+                "ticket_id": ticket.id,
+                "table_id": ticket.table_id,
+                "guests": seated.party_size,
+                "business_date": business_day.isoformat(),
+                "tab_name": notes.tab_name,
+                "allergy_text": notes.allergy_text,
+                "server_guid": server_guid,
+                "first_name": guest.first_name if guest else "",
+                "last_name": guest.last_name if guest else seated.guest_name,
+                "phone": guest.phone if guest else None,
+                "email": guest.email if guest else None,
+            },
+            now=now,
+            reservation_id=seated.id,
+            table_id=ticket.table_id,
+            action_id=open_id,
+        )
+        a_status = self._tell_platform(s, seated, now, server_name=guest.preferred_server if guest else None)
+        return ticket, [a_open.id, a_status.id]
+
+    def _tell_platform(self, s: Session, res: Reservation, now: datetime, server_name: str | None = None):
+        return outbox.enqueue(
+            s,
+            kind="booking.set_status",
+            target=ActionTarget.BOOKING,
+            order_key=f"booking:{res.id}",
+            payload=status_payload(res, self.layout, server_name),
+            now=now,
+            reservation_id=res.id,
+            table_id=res.table_ids[0] if res.table_ids else None,
+        )
+
+    def _needs_table(self, s: Session, res: Reservation, size: int, now: datetime, why: str) -> CommandResult:
+        suggestions = self._suggest(s, res, size, now)
+        if suggestions:
+            msg = f"{why} Choose a table for {res.guest_name or 'the party'} ({size})."
+        else:
+            msg = f"{why} No free table fits {size} for the expected turn: mark them arrived and they will wait."
+        return CommandResult(False, msg, res.id, needs_table=True, suggestions=tuple(suggestions))
+
+    # ------------------------------------------------------------------------------------ arrival
+
+    def mark_arrived(self, reservation_id: str) -> CommandResult:
+        """The party is here but its table is not ready: it waits; its ticket opens when it is seated."""
+        now = self.clock.now()
+        with self.store.write() as s:
+            res = repos.get_reservation(s, reservation_id)
+            if res is None:
+                return CommandResult(False, "That reservation is no longer in tonight's list.")
+            if res.status is not S.BOOKED:
+                return CommandResult(False, _cannot(res, "mark arrived"), reservation_id)
+            arrived = transition(res, S.ARRIVED, now)
+            day = service_day.service_date(res.start, self.settings.tz, self.settings.service_day_rollover_hour)
+            repos.save_reservation(s, arrived, service_date=day, local_change_at=now)
+            a = self._tell_platform(s, arrived, now)
+            label = f"mark {res.guest_name or 'party'} arrived"
+            repos.push_undo(
+                s, at=now, description=label, reservation_id=res.id, before=_snapshot(res), ticket_id=None,
+                action_ids=[a.id],
+            )
+            self._audit(s, now, "arrived", res.id, None, {})
+        self._publish(res.id, res.table_ids)
+        return CommandResult(True, f"{res.guest_name or 'Party'} ({res.party_size}) is here and waiting.", res.id,
+                             undo_label=f"Undo: {label}")
+
+    # -------------------------------------------------------------------------------- suggestions
+
+    def suggest(self, reservation_id: str, party_size: int | None = None) -> tuple[TableSuggestion, ...]:
+        now = self.clock.now()
+        with self.store.read() as s:
+            res = repos.get_reservation(s, reservation_id)
+            if res is None:
+                return ()
+            return tuple(self._suggest(s, res, party_size or res.party_size, now))
+
+    def _suggest(self, s: Session, res: Reservation, size: int, now: datetime) -> list[TableSuggestion]:
+        busy = self._busy(s, exclude=res.id, now=now)
+        # The party is at the stand: it sits now, for its expected turn.
+        fits = suggest_tables(size, now, res.duration, self.layout, busy, now=now, limit=5, tz=self.settings.tz)
+        return [
+            TableSuggestion(table_ids=tuple(f.table_ids), label=self._label(f.table_ids), seats=f.seats, reason=f.reason)
+            for f in fits
+        ]
+
+    def _busy(self, s: Session, *, exclude: str, now: datetime) -> dict[str, list[tuple[datetime, datetime]]]:
+        """Per table, the intervals taken tonight: seated parties (until their expected end, at least now+15 min),
+        parties booked on it, and live POS tickets (walk-ins)."""
+        day = service_day.service_date(now, self.settings.tz, self.settings.service_day_rollover_hour)
+        busy: dict[str, list[tuple[datetime, datetime]]] = {}
+        linked: set[str] = set()
+        for r in repos.reservations_for_day(s, day):
+            if r.id == exclude or not r.status.is_open:
+                continue
+            if r.status is S.SEATED:
+                start = r.seated_at or r.start
+                end = max(start + r.duration, now + timedelta(minutes=15))
+                linked.add(r.id)
+            else:
+                start, end = r.start, r.end
+            for t in r.table_ids:
+                busy.setdefault(t, []).append((start, end))
+        for t in repos.live_tickets(s):
+            if t.table_id and (t.reservation_id is None or t.reservation_id not in linked):
+                opened = t.opened_at or now
+                busy.setdefault(t.table_id, []).append((opened, max(opened + self.settings.default_turn, now + timedelta(minutes=15))))
+        return busy
+
+    def _occupant(self, s: Session, tables: tuple[str, ...], *, exclude: str) -> str | None:
+        """Plain words naming who occupies any of `tables` now, or None when all are free."""
+        now = self.clock.now()
+        day = service_day.service_date(now, self.settings.tz, self.settings.service_day_rollover_hour)
+        wanted = set(tables)
+        for r in repos.reservations_for_day(s, day):
+            if r.id != exclude and r.status is S.SEATED and wanted & set(r.table_ids):
+                since = service_day.local(r.seated_at or r.start, self.settings.tz).strftime("%H:%M")
+                t = self._label(tuple(sorted(wanted & set(r.table_ids))))
+                return f"Table {t} is taken ({r.guest_name or 'a party'}, seated {since})."
+        for t in repos.live_tickets(s):
+            if t.table_id in wanted and t.reservation_id != exclude:
+                res = repos.get_reservation(s, t.reservation_id) if t.reservation_id else None
+                if res is not None and res.status is not S.SEATED:
+                    continue
+                return f"Table {self._label((t.table_id,))} has an open ticket on the POS ({t.covers or '?'} covers)."
+        return None
+
+    # --------------------------------------------------------------------------------------- undo
+
+    def undo_label(self) -> str | None:
+        now = self.clock.now()
+        with self.store.read() as s:
+            row = repos.last_undoable(s, now - self.settings.undo_window)
+            return f"Undo: {row.description}" if row else None
+
+    def undo(self) -> CommandResult:
+        """Revert the host's last transition (within the undo window), on the POS and the platform too."""
+        now = self.clock.now()
+        with self.store.write() as s:
+            row = repos.last_undoable(s, now - self.settings.undo_window)
+            if row is None:
+                return CommandResult(False, "Nothing to undo.")
+            res = repos.get_reservation(s, row.reservation_id) if row.reservation_id else None
+            if res is None:
+                repos.mark_undone(s, row.seq, now)
+                return CommandResult(False, "That party is no longer in tonight's list.")
+            restored = _restore(res, row.before)
+            if restored.status is res.status and restored.table_ids == res.table_ids:
+                repos.mark_undone(s, row.seq, now)
+                return CommandResult(False, "That change was already superseded.", res.id)
+            day = service_day.service_date(res.start, self.settings.tz, self.settings.service_day_rollover_hour)
+            repos.save_reservation(s, restored, service_date=day, local_change_at=now)
+            self._compensate(s, row.action_ids, row.ticket_id, restored, now)
+            repos.mark_undone(s, row.seq, now)
+            self._audit(s, now, "undo", res.id, None, {"undid": row.description})
+        self._publish(res.id, res.table_ids + restored.table_ids)
+        return CommandResult(True, f"Undone: {row.description}.", res.id)
+
+    def _compensate(
+        self, s: Session, action_ids: list[str], ticket_id: str | None, restored: Reservation, now: datetime
+    ) -> None:
+        status_sent = False
+        for action_id in action_ids:
+            a = outbox.get(s, action_id)
+            if a is None:
+                continue
+            if outbox.cancel(s, action_id, now=now, reason="undone by the host before it was sent"):
+                if a.kind == "pos.open_ticket" and ticket_id:
+                    repos.delete_ticket(s, ticket_id)
+                continue
+            # Already sent (or in flight, or uncertain): send the reverse.
+            if a.kind == "pos.open_ticket" and ticket_id:
+                ticket = repos.get_ticket(s, ticket_id)
+                outbox.enqueue(
+                    s,
+                    kind="pos.void_ticket",
+                    target=ActionTarget.POS,
+                    order_key=a.order_key,
+                    payload={
+                        "ticket_id": ticket_id,
+                        "pos_id": ticket.pos_id if ticket else None,
+                        "open_action_id": a.id,
+                        "business_date": a.payload.get("business_date"),
+                    },
+                    now=now,
+                    reservation_id=restored.id,
+                    table_id=a.table_id,
+                )
+            elif a.kind == "booking.set_status" and a.state is not ActionState.DEAD and not status_sent:
+                self._tell_platform(s, restored, now)
+                status_sent = True
+
+    # ------------------------------------------------------------------------------------ helpers
+
+    def _server_guid(self, s: Session, name: str | None) -> str | None:
+        if not name:
+            return None
+        wanted = name.strip().lower()
+        for sv in repos.servers(s):
+            names = {sv.name.lower(), sv.first_name.lower(), (sv.display_name or "").lower()}
+            if wanted in names or wanted.split(" ")[0] in {sv.first_name.lower()}:
+                return sv.id
+        return None
+
+    def _label(self, table_ids) -> str:
+        names = []
+        for tid in table_ids:
+            try:
+                names.append(self.layout.table(tid).name)
+            except KeyError:
+                names.append(tid)
+        return "+".join(names)
+
+    def _audit(self, s: Session, now: datetime, action: str, reservation_id: str | None, table_id: str | None, detail: dict) -> None:
+        repos.add_audit(
+            s,
+            AuditEntry(id=repos.new_id(), at=now, actor="host", action=action, reservation_id=reservation_id,
+                       table_id=table_id, detail=detail),
+        )
+
+    def _publish(self, reservation_id: str, table_ids) -> None:
+        self.bus.publish(
+            Change.of("reservations", "tables", "tickets", "outbox", reservation_ids=[reservation_id], table_ids=table_ids)
+        )
+
+
+def _cannot(res: Reservation, verb: str) -> str:
+    words = {
+        S.SEATED: "is already seated",
+        S.FINISHED: "has already finished",
+        S.CANCELLED: "was cancelled",
+        S.NO_SHOW: "was marked a no-show",
+        S.ARRIVED: "is already checked in",
+        S.BOOKED: "has not arrived",
+    }
+    return f"Cannot {verb} {res.guest_name or 'this party'}: the party {words[res.status]}."
+
+
+_SNAPSHOT_FIELDS = ("status", "table_ids", "party_size", "booked_party_size", "arrived_at", "seated_at", "finished_at", "cancelled_at")
+
+
+def _snapshot(res: Reservation) -> dict:
+    out = {}
+    for f in _SNAPSHOT_FIELDS:
+        v = getattr(res, f)
+        if isinstance(v, datetime):
+            v = v.isoformat()
+        elif isinstance(v, tuple):
+            v = list(v)
+        elif isinstance(v, ReservationStatus):
+            v = v.value
+        out[f] = v
+    return out
+
+
+def _restore(res: Reservation, before: dict) -> Reservation:
+    values = {}
+    for f in _SNAPSHOT_FIELDS:
+        v = before.get(f)
+        if f == "status":
+            v = ReservationStatus(v)
+        elif f == "table_ids":
+            v = tuple(v or ())
+        elif f.endswith("_at") and v is not None:
+            v = datetime.fromisoformat(v)
+        values[f] = v
+    return replace(res, **values)
+
+
+__all__ = ["HostCommands", "InvalidTransition"]

@@ -1,0 +1,88 @@
+"""`HostService`: the one object the UI talks to. Commands, queries, change notifications, sync controls."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from hoststand.domain.clock import Clock
+from hoststand.domain.events import Change, ChangeBus
+from hoststand.domain.model import FloorLayout
+from hoststand.domain.settings import RestaurantSettings
+from hoststand.store.engine import Store
+from hoststand.sync.health import HealthMonitor
+from hoststand.services.commands import HostCommands
+from hoststand.services.queries import FloorQueries
+
+
+class HostService:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        layout: FloorLayout,
+        settings: RestaurantSettings,
+        clock: Clock,
+        bus: ChangeBus,
+        health: HealthMonitor | None = None,
+        refresh: Callable[[], None] | None = None,
+        tab_name_max: int = 255,
+    ) -> None:
+        self.store = store
+        self.layout = layout
+        self.settings = settings
+        self.clock = clock
+        self.bus = bus
+        self.commands = HostCommands(store, layout=layout, settings=settings, clock=clock, bus=bus, tab_name_max=tab_name_max)
+        self.queries = FloorQueries(store, layout=layout, settings=settings, clock=clock, health=health)
+        self._refresh = refresh
+
+    # queries
+    def header(self):
+        return self.queries.header()
+
+    def reservations(self):
+        return self.queries.reservations()
+
+    def floor(self):
+        return self.queries.floor()
+
+    def party(self, reservation_id: str):
+        return self.queries.party(reservation_id)
+
+    def party_at_table(self, table_id: str):
+        return self.queries.party_at_table(table_id)
+
+    def queue(self):
+        return self.queries.queue()
+
+    def conflicts(self):
+        return self.queries.conflicts()
+
+    # commands
+    def check_in(self, reservation_id: str, table_ids: tuple[str, ...] | None = None, party_size: int | None = None):
+        return self.commands.check_in(reservation_id, table_ids, party_size)
+
+    def mark_arrived(self, reservation_id: str):
+        return self.commands.mark_arrived(reservation_id)
+
+    def suggest_tables(self, reservation_id: str, party_size: int | None = None):
+        return self.commands.suggest(reservation_id, party_size)
+
+    def undo(self):
+        return self.commands.undo()
+
+    def undo_label(self) -> str | None:
+        return self.commands.undo_label()
+
+    # notifications & sync
+    def subscribe(self, fn: Callable[[Change], None]) -> Callable[[], None]:
+        return self.bus.subscribe(fn)
+
+    def refresh_now(self) -> None:
+        if self._refresh is not None:
+            self._refresh()
+
+    def now_local(self):
+        from hoststand.domain import service_day
+
+        return service_day.local(self.clock.now(), self.settings.tz)

@@ -1,0 +1,412 @@
+"""The puller: vendor → store (DESIGN.md §5).
+
+Polls the booking platform with its delta filter (`updated_after`) and the POS for its tables, servers and
+tonight's orders; writes what it learns to the store in short transactions off the UI thread; publishes a
+change event; never talks to the UI. Every outcome is reported to the health monitor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session
+
+from hoststand.connectors.base import (
+    AuthFailed,
+    BookingPort,
+    ConnectorError,
+    PosPort,
+    RateLimited,
+    RemoteOrder,
+    RemoteReservation,
+)
+from hoststand.domain import service_day
+from hoststand.domain.clock import Clock
+from hoststand.domain.events import Change, ChangeBus
+from hoststand.domain.lifecycle import transition
+from hoststand.domain.model import (
+    ActionTarget,
+    AuditEntry,
+    ConflictRecord,
+    CourseStage,
+    FloorLayout,
+    Reservation,
+    ReservationStatus,
+    Server,
+    Ticket,
+)
+from hoststand.domain.settings import RestaurantSettings
+from hoststand.store import outbox, repos
+from hoststand.store.engine import Store
+from hoststand.store.rows import ReservationRow
+from hoststand.sync.health import HealthMonitor
+from hoststand.sync.merge import guest_from_remote, merge_reservation, order_covers
+from hoststand.sync.payloads import status_payload
+from hoststand.sync.tables import TableIdentity
+
+log = logging.getLogger(__name__)
+
+FEED_RESERVATIONS = "booking.reservations"
+FEED_GUESTS = "booking.guests"
+FEED_POS_CONFIG = "pos.config"
+FEED_POS_ORDERS = "pos.orders"
+
+
+@dataclass
+class PullReport:
+    reservations: int = 0
+    guests: int = 0
+    orders: int = 0
+    conflicts: int = 0
+    errors: int = 0
+
+
+class Puller:
+    def __init__(
+        self,
+        store: Store,
+        booking: BookingPort,
+        pos: PosPort,
+        *,
+        layout: FloorLayout,
+        settings: RestaurantSettings,
+        clock: Clock,
+        bus: ChangeBus,
+        health: HealthMonitor,
+    ) -> None:
+        self.store = store
+        self.booking = booking
+        self.pos = pos
+        self.layout = layout
+        self.settings = settings
+        self.clock = clock
+        self.bus = bus
+        self.health = health
+        self._config_pulled_for: date | None = None
+
+    # ---------------------------------------------------------------------------------- scheduling
+
+    async def pull_all(self) -> PullReport:
+        """One round: booking (guests, reservations) and POS (config once a day, orders) concurrently."""
+        report = PullReport()
+        await asyncio.gather(self._booking_round(report), self._pos_round(report))
+        return report
+
+    async def run(self, stop: asyncio.Event, interval: float = 15.0) -> None:
+        while not stop.is_set():
+            try:
+                await self.pull_all()
+            except Exception:  # never let the loop die; the health monitor shows the trouble
+                log.exception("pull round failed")
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+            except TimeoutError:
+                pass
+
+    async def _booking_round(self, report: PullReport) -> None:
+        api = self.booking.vendor
+        if self.health.is_down(api):
+            return  # the prober decides when it is back
+        try:
+            report.guests += await self.pull_guests()
+            report.reservations += await self.pull_reservations()
+            self.health.success(api)
+        except RateLimited:
+            self.health.rate_limited(api)
+            report.errors += 1
+        except AuthFailed as exc:
+            self.health.failure(api, "credentials refused", auth=True)
+            await self._record_error(FEED_RESERVATIONS, exc)
+            report.errors += 1
+        except ConnectorError as exc:
+            self.health.failure(api, _plain(exc))
+            await self._record_error(FEED_RESERVATIONS, exc)
+            report.errors += 1
+
+    async def _pos_round(self, report: PullReport) -> None:
+        api = self.pos.vendor
+        if self.health.is_down(api):
+            return  # the prober decides when it is back
+        try:
+            today = self.service_date()
+            if self._config_pulled_for != today:
+                await self.pull_pos_config()
+                self._config_pulled_for = today
+            report.orders += await self.pull_orders()
+            self.health.success(api)
+        except RateLimited:
+            self.health.rate_limited(api)
+            report.errors += 1
+        except AuthFailed as exc:
+            self.health.failure(api, "credentials refused", auth=True)
+            await self._record_error(FEED_POS_ORDERS, exc)
+            report.errors += 1
+        except ConnectorError as exc:
+            self.health.failure(api, _plain(exc))
+            await self._record_error(FEED_POS_ORDERS, exc)
+            report.errors += 1
+
+    def service_date(self) -> date:
+        return service_day.service_date(self.clock.now(), self.settings.tz, self.settings.service_day_rollover_hour)
+
+    async def _record_error(self, feed: str, exc: Exception) -> None:
+        now = self.clock.now()
+
+        def write() -> None:
+            with self.store.write() as s:
+                repos.record_sync(s, feed, attempt_at=now, ok=False, error=_plain(exc))
+
+        await asyncio.to_thread(write)
+
+    # --------------------------------------------------------------------------------------- booking
+
+    async def pull_guests(self) -> int:
+        with self.store.read() as s:
+            watermark = repos.get_sync_state(s, FEED_GUESTS).watermark
+        started = self.clock.now()
+        guests = await self.booking.pull_guests(updated_after=watermark)
+        source = self.booking.vendor
+
+        def write() -> None:
+            with self.store.write() as s:
+                known = repos.guests_by_external(s, source, (g.external_id for g in guests))
+                for remote in guests:
+                    local = known.get(remote.external_id)
+                    guest = guest_from_remote(remote, local=local, new_id=repos.new_id(), now=started, source=source)
+                    if guest != local:
+                        repos.save_guest(s, guest)
+                new_mark = max((g.updated_at for g in guests if g.updated_at), default=watermark)
+                repos.record_sync(s, FEED_GUESTS, attempt_at=started, ok=True, watermark=new_mark)
+
+        if guests or watermark is None:
+            await asyncio.to_thread(write)
+        if guests:
+            self.bus.publish(Change.of("guests", "reservations"))
+        return len(guests)
+
+    async def pull_reservations(self) -> int:
+        with self.store.read() as s:
+            watermark = repos.get_sync_state(s, FEED_RESERVATIONS).watermark
+        started = self.clock.now()
+        day = self.service_date()
+        start_from, start_to = service_day.service_window(day, self.settings.tz, self.settings.service_day_rollover_hour)
+        result = await self.booking.pull_reservations(
+            updated_after=watermark, start_from=start_from, start_to=start_to + timedelta(days=1)
+        )
+        changed_ids, conflicts = await asyncio.to_thread(self._apply_reservations, result.reservations, watermark, started)
+        if changed_ids:
+            self.bus.publish(Change.of("reservations", "tables", reservation_ids=changed_ids))
+        if conflicts:
+            self.bus.publish(Change.of("conflicts"))
+        return len(result.reservations)
+
+    def _apply_reservations(
+        self, remotes: tuple[RemoteReservation, ...], watermark: datetime | None, started: datetime
+    ) -> tuple[set[str], int]:
+        source = self.booking.vendor
+        tz, rollover = self.settings.tz, self.settings.service_day_rollover_hour
+        changed: set[str] = set()
+        conflicts = 0
+        with self.store.write() as s:
+            rows = repos.reservations_by_external(s, source, (r.external_id for r in remotes))
+            guests = repos.guests_by_external(s, source, (r.guest_external_id for r in remotes if r.guest_external_id))
+            pending = outbox.unsettled_for(s, [row.id for row in rows.values()])
+            for remote in remotes:
+                row: ReservationRow | None = rows.get(remote.external_id)
+                local = repos.reservation_from_row(row) if row is not None else None
+                guest = guests.get(remote.guest_external_id) if remote.guest_external_id else None
+                if guest is None and remote.guest is not None:
+                    guest = guest_from_remote(remote.guest, local=None, new_id=repos.new_id(), now=started, source=source)
+                    repos.save_guest(s, guest)
+                    guests[remote.guest.external_id] = guest
+                if guest is not None and remote.server_name and guest.preferred_server != remote.server_name:
+                    guest = replace(guest, preferred_server=remote.server_name)
+                    repos.save_guest(s, guest)
+                host_pending = any(a.target.value == "booking" for a in pending.get(local.id, ())) if local else False
+                merge = merge_reservation(
+                    remote,
+                    local,
+                    new_id=repos.new_id(),
+                    guest=guest,
+                    layout=self.layout,
+                    now=started,
+                    host_change_pending=host_pending,
+                    source=source,
+                    default_duration=self.settings.default_turn,
+                )
+                if merge.reservation is not None:
+                    res = merge.reservation
+                    repos.save_reservation(
+                        s,
+                        res,
+                        service_date=service_day.service_date(res.start, tz, rollover),
+                        vendor_status=remote.vendor_status,
+                    )
+                    changed.add(res.id)
+                if merge.conflict is not None and local is not None:
+                    if repos.open_conflict_for(s, merge.conflict.kind, local.id, None) is None:
+                        repos.add_conflict(
+                            s,
+                            ConflictRecord(
+                                id=repos.new_id(),
+                                kind=merge.conflict.kind,
+                                summary=merge.conflict.summary,
+                                created_at=started,
+                                reservation_id=local.id,
+                                choices=merge.conflict.choices,
+                                facts=merge.conflict.facts,
+                            ),
+                        )
+                        conflicts += 1
+            new_mark = max((r.updated_at for r in remotes if r.updated_at), default=watermark)
+            repos.record_sync(s, FEED_RESERVATIONS, attempt_at=started, ok=True, watermark=new_mark)
+        return changed, conflicts
+
+    # ------------------------------------------------------------------------------------------- POS
+
+    async def pull_pos_config(self) -> None:
+        areas, tables, employees = await asyncio.gather(
+            self.pos.pull_service_areas(), self.pos.pull_tables(), self.pos.pull_employees()
+        )
+        now = self.clock.now()
+
+        def write() -> None:
+            with self.store.write() as s:
+                repos.replace_service_areas(s, [(a.guid, a.name) for a in areas], now)
+                repos.replace_pos_tables(
+                    s, [(t.guid, t.name, t.service_area_guid, t.revenue_center_guid) for t in tables], now
+                )
+                repos.replace_servers(
+                    s,
+                    [
+                        Server(id=e.guid, first_name=e.first_name, last_name=e.last_name, display_name=e.chosen_name or "")
+                        for e in employees
+                    ],
+                    now,
+                )
+                repos.record_sync(s, FEED_POS_CONFIG, attempt_at=now, ok=True)
+
+        await asyncio.to_thread(write)
+        self.bus.publish(Change.of("tables"))
+
+    async def pull_orders(self) -> int:
+        day = self.service_date()
+        started = self.clock.now()
+        orders = await self.pos.pull_orders(business_date=day)
+        changed_res, changed_tables = await asyncio.to_thread(self._apply_orders, orders, day, started)
+        self.bus.publish(Change.of("tickets", "tables", "reservations", reservation_ids=changed_res, table_ids=changed_tables))
+        return len(orders)
+
+    def _apply_orders(self, orders: tuple[RemoteOrder, ...], day: date, now: datetime) -> tuple[set[str], set[str]]:
+        bdate = service_day.business_date_int(day)
+        changed_res: set[str] = set()
+        changed_tables: set[str] = set()
+        with self.store.write() as s:
+            identity = TableIdentity.load(s, self.layout)
+            reservations = {r.id: r for r in repos.reservations_for_day(s, day)}
+            tickets = repos.tickets_for_business_date(s, bdate)
+            by_pos = {t.pos_id: t for t in tickets if t.pos_id}
+            by_ext = {t.external_id: t for t in tickets if t.external_id}
+            linked_res = {t.reservation_id for t in tickets if t.reservation_id and t.is_live}
+            for order in orders:
+                table_id = identity.table_for_guid(order.table_guid) if order.table_guid else None
+                ticket = by_pos.get(order.guid) or (by_ext.get(order.external_id) if order.external_id else None)
+                if ticket is None and order.external_id:
+                    ticket = repos.ticket_by_external_id(s, order.external_id)
+                if ticket is None:
+                    if not order.stage.is_live and order.stage is not CourseStage.PAID:
+                        continue  # a voided or long-closed ticket we never knew: nothing to show
+                    reservation_id = self._seated_party_at(table_id, reservations, linked_res)
+                    ticket = Ticket(
+                        id=repos.new_id(),
+                        table_id=table_id,
+                        reservation_id=reservation_id,
+                        covers=order_covers(order, 0),
+                        pos_id=order.guid,
+                        external_id=order.external_id,
+                        pos_table_guid=order.table_guid,
+                        opened_at=order.opened_at or now,
+                    )
+                    if reservation_id:
+                        linked_res.add(reservation_id)
+                updated = replace(
+                    ticket,
+                    pos_id=order.guid,
+                    table_id=table_id or ticket.table_id,
+                    pos_table_guid=order.table_guid,
+                    covers=order_covers(order, ticket.covers),
+                    stage=order.stage,
+                    server_id=order.server_guid,
+                    opened_at=ticket.opened_at or order.opened_at,
+                    closed_at=order.closed_at or order.paid_at,
+                    subtotal=order.subtotal,
+                    total=order.total,
+                    comps=order.comps,
+                    currency=order.currency,
+                    tab_name=order.tab_name,
+                    last_seen=now,
+                )
+                if updated != ticket or ticket.id not in {t.id for t in tickets}:
+                    repos.save_ticket(s, updated, business_date=bdate)
+                    if updated.table_id:
+                        changed_tables.add(updated.table_id)
+                    if updated.reservation_id:
+                        changed_res.add(updated.reservation_id)
+                # A paid or closed check finishes the party (the POS owns that fact).
+                if updated.reservation_id and not updated.is_live and updated.stage is not CourseStage.VOIDED:
+                    res = reservations.get(updated.reservation_id) or repos.get_reservation(s, updated.reservation_id)
+                    if res is not None and res.status is ReservationStatus.SEATED:
+                        self._finish(s, res, updated, now)
+                        changed_res.add(res.id)
+            repos.record_sync(s, FEED_POS_ORDERS, attempt_at=now, ok=True)
+        return changed_res, changed_tables
+
+    def _seated_party_at(self, table_id: str | None, reservations: dict[str, Reservation], linked: set[str]) -> str | None:
+        """A ticket opened by hand at a table where a party sits without a ticket belongs to that party."""
+        if table_id is None:
+            return None
+        for res in reservations.values():
+            if res.status is ReservationStatus.SEATED and table_id in res.table_ids and res.id not in linked:
+                return res.id
+        return None
+
+    def _finish(self, s: Session, res: Reservation, ticket: Ticket, now: datetime) -> None:
+        finished = transition(res, ReservationStatus.FINISHED, ticket.closed_at or now)
+        repos.save_reservation(
+            s,
+            finished,
+            service_date=service_day.service_date(finished.start, self.settings.tz, self.settings.service_day_rollover_hour),
+        )
+        outbox.enqueue(
+            s,
+            kind="booking.set_status",
+            target=ActionTarget.BOOKING,
+            order_key=f"booking:{res.id}",
+            payload=status_payload(finished, self.layout),
+            now=now,
+            reservation_id=res.id,
+        )
+        repos.add_audit(
+            s,
+            AuditEntry(
+                id=repos.new_id(),
+                at=now,
+                actor="sync",
+                action="finished",
+                reservation_id=res.id,
+                table_id=ticket.table_id,
+                detail={"ticket": ticket.pos_id, "total": ticket.total},
+            ),
+        )
+
+
+def _plain(exc: Exception) -> str:
+    """An error in plain words, without vendor bodies (which may carry guest data)."""
+    if isinstance(exc, ConnectorError):
+        return type(exc).__name__.replace("Unavailable", "unreachable").replace("UncertainOutcome", "no answer") + (
+            f": {exc.message}" if exc.message else ""
+        )
+    return type(exc).__name__

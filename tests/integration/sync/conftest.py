@@ -1,0 +1,94 @@
+"""The whole core (store, adapters, sync, services) against the vendor sandboxes over real loopback HTTP."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import httpx
+import pytest
+
+from hoststand.app import Core, build_core, load_layout
+from hoststand.connectors.base import Credentials
+from hoststand.connectors.registry import make_booking, make_pos
+from hoststand.domain.clock import ManualClock
+from hoststand.sandbox.server import SandboxServer, SeedOptions
+from hoststand.store import open_store
+
+from tests.conftest import NY, ROOT
+
+# Friday 27 November 2026, 16:40 in New York: doors open, the first parties are due, every table is free.
+OPENING = datetime(2026, 11, 27, 16, 40, tzinfo=NY)
+
+
+@dataclass
+class Night:
+    sandbox: SandboxServer
+    core: Core
+    clock: ManualClock
+
+    def state(self) -> dict:
+        return httpx.get(self.sandbox.urls["admin"] + "/_sandbox/state", timeout=10).json()
+
+    def fault(self, api: str, **body) -> None:
+        r = httpx.post(self.sandbox.urls["admin"] + "/_sandbox/faults", json={"api": api, **body}, timeout=10)
+        r.raise_for_status()
+
+    def toast_orders(self) -> list[dict]:
+        orders = self.state()["toast"]["orders"]
+        return list(orders.values()) if isinstance(orders, dict) else list(orders)
+
+    def seatable(self, allergens: set[str] | None = None):
+        """The first booked party (by time) whose assigned table is free for it now, optionally with one of
+        `allergens`."""
+        floor = {t.id: t for t in self.core.service.floor().tables}
+        for r in self.core.service.reservations():
+            if r.status.value != "booked" or not r.table_ids:
+                continue
+            t = floor[r.table_ids[0]]
+            if t.state.value == "free" or (t.state.value == "held" and t.reservation_id == r.id):
+                if allergens is None or {a.value for a in r.allergens} & allergens:
+                    return r
+        raise AssertionError(f"no seatable party with {allergens} at this hour")
+
+    def ot_reservation(self, external_id: str) -> dict:
+        res = self.state()["opentable"]["reservations"]
+        rows = res.values() if isinstance(res, dict) else res
+        return next(r for r in rows if str(external_id) in (str(r["confirmation_id"]), str(r["id"])))
+
+
+def make_night(tmp_path, when: datetime = OPENING, *, pull_interval: float = 15.0) -> Night:
+    clock = ManualClock(when)
+    srv = SandboxServer(booking="opentable", pos="toast", seed=SeedOptions(now=clock.now(), timezone="America/New_York", seed=7),
+                        clock=clock.now)
+    srv.start()
+    ot, toast = srv.credentials["opentable"], srv.credentials["toast"]
+    booking = make_booking("opentable", base_url=srv.urls["opentable"], credentials=Credentials(ot["client_id"], ot["client_secret"]),
+                           rid=ot["rid"], clock=clock, tz="America/New_York", read_timeout=5.0)
+    pos = make_pos("toast", base_url=srv.urls["toast"], credentials=Credentials(toast["client_id"], toast["client_secret"]),
+                   restaurant_guid=toast["restaurant_guid"], clock=clock, tz="America/New_York", read_timeout=5.0,
+                   orders_read_timeout=5.0)
+    from hoststand.domain.settings import RestaurantSettings
+
+    core = build_core(
+        settings=RestaurantSettings(name="The Corner Bistro", timezone="America/New_York"),
+        layout=load_layout(ROOT / "resources" / "floorplans" / "bistro.json"),
+        store=open_store(tmp_path / "cache.sqlite"),
+        booking=booking,
+        pos=pos,
+        clock=clock,
+        pull_interval=pull_interval,
+    )
+    return Night(srv, core, clock)
+
+
+@pytest.fixture
+async def night(tmp_path):
+    n = make_night(tmp_path)
+    try:
+        yield n
+    finally:
+        await n.core.engine.booking.aclose()
+        await n.core.engine.pos.aclose()
+        n.core.store.close()
+        n.sandbox.stop()
