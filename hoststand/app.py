@@ -136,7 +136,7 @@ def run_gui(
     title: str = "hoststand",
     screenshot: Path | None = None,
     size: tuple[int, int] = (1440, 900),
-    menus: Callable[[object], list] | None = None,  # window → extra QMenus (the demo's controls)
+    menus: Callable[[object], list] | None = None,  # parent → extra QMenus (the demo's controls)
     on_close: Callable[[], None] | None = None,
     started_at: float | None = None,
 ) -> int:
@@ -147,15 +147,10 @@ def run_gui(
     from PySide6.QtWidgets import QApplication
 
     from hoststand.ui.main_window import MainWindow
-    from hoststand.ui.theme import apply_theme
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("hoststand")
-    apply_theme(app)
-    window = MainWindow(core.service, title=title)
-    if menus is not None:
-        for menu in menus(window):
-            window.menuBar().addMenu(menu)
+    window = MainWindow(core.service, title=title, extra_menus=menus(None) if menus else None)
     window.resize(*size)
     result = {"code": 0}
 
@@ -202,9 +197,7 @@ async def _take_screenshot(core: Core, window, app, path: Path, timeout: float =
         log.warning("the first sync did not finish in %.0f s; the screenshot shows the cache", timeout)
     await core.engine.replayer.drain(timeout=5.0)
     window.refresh_all()
-    for _ in range(5):
-        app.processEvents()
-        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)  # let the loop paint (never processEvents() inside a task: qasync re-enters)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if not window.grab().save(str(path)):

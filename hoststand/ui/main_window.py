@@ -1,0 +1,443 @@
+"""The main window: header on top; tonight's list on the left; the floor plan and the selected party on the
+right; transient command messages at the bottom.
+
+Every command goes through `HostService` (a local transaction of a few milliseconds) and its
+`CommandResult` is shown in plain words; nothing here waits on the network. The window refreshes from the
+service's queries when a change event arrives (through `ChangeBridge`), refreshing only what the event's
+topics name.
+
+The service is `hoststand.services.HostService`. It is not imported here, not even for type checking: the
+layering contract counts indirect imports, and the services package imports the store.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hoststand.domain.events import Change
+from hoststand.domain.model import ReservationStatus, TableState
+from hoststand.services.views import CommandResult
+from hoststand.ui import theme
+from hoststand.ui.bridge import ChangeBridge
+from hoststand.ui.details_panel import DetailsPanel
+from hoststand.ui.floor_plan import FloorPlanView
+from hoststand.ui.header import HeaderBar
+from hoststand.ui.reservation_list import ReservationListPanel, is_typing_key
+from hoststand.ui.table_picker import TablePicker
+
+log = logging.getLogger(__name__)
+
+LIST_SHARE = 0.44  # the plan is limited by its height at 16:10, so the list can have the width
+TICK_MS = 20_000  # minutes seated, lateness and the clock move on even when nothing else changes
+MESSAGE_MS = 8_000
+ERROR_MS = 15_000
+
+_HEADER_TOPICS = {"reservations", "tables", "tickets", "outbox", "health", "conflicts"}
+_LIST_TOPICS = {"reservations", "guests", "outbox"}
+_FLOOR_TOPICS = {"tables", "tickets", "reservations", "outbox", "guests"}
+_DETAILS_TOPICS = {"reservations", "guests", "tickets", "outbox", "tables"}
+
+
+class MessageBar(QWidget):
+    """The status bar's transient message, with an Undo button while an undo is possible."""
+
+    undo_clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(8, 2, 8, 2)
+        row.setSpacing(10)
+        self.label = QLabel()
+        self.label.setObjectName("statusMessage")
+        self.label.setProperty("tone", "info")
+        row.addWidget(self.label, 1)
+        self.undo = QPushButton("Undo")
+        self.undo.setObjectName("statusUndo")
+        self.undo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.undo.clicked.connect(self.undo_clicked)
+        self.undo.hide()
+        row.addWidget(self.undo)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.clear)
+
+    def show_message(self, text: str, *, error: bool = False) -> None:
+        tone = "error" if error else "ok"
+        self.label.setText(text)
+        if self.label.property("tone") != tone:
+            self.label.setProperty("tone", tone)
+            self.label.style().unpolish(self.label)
+            self.label.style().polish(self.label)
+        self.label.show()
+        self._timer.start(ERROR_MS if error else MESSAGE_MS)
+
+    def clear(self) -> None:
+        self.label.clear()
+        self.label.hide()
+
+    def text(self) -> str:
+        return self.label.text()
+
+    def is_error(self) -> bool:
+        return self.label.property("tone") == "error"
+
+    def set_undo_label(self, label: str | None) -> None:
+        self.undo.setText((label or "Undo").replace("&", "&&"))
+        self.undo.setVisible(bool(label))
+
+
+class MainWindow(QMainWindow):
+    first_paint = Signal()  # once, after the floor plan has painted for the first time
+    command_done = Signal(object)  # the CommandResult of every command the host ran
+
+    def __init__(
+        self,
+        service: "HostService",  # noqa: F821 (see the module docstring)
+        *,
+        title: str = "hoststand",
+        extra_menus: list[QMenu] | None = None,
+    ) -> None:
+        super().__init__()
+        self.service = service
+        self.picker: TablePicker | None = None
+        self._focus: tuple[str, str] | None = None  # ("reservation", id) or ("table", id) in the details panel
+        self._syncing = False
+        self._sized = False
+
+        self.setWindowTitle(title)
+        self.setObjectName("mainWindow")
+        self.setStyleSheet(theme.stylesheet())
+        self.resize(1440, 900)
+        self.setMinimumSize(1024, 680)
+
+        self.header = HeaderBar()
+        self.reservation_list = ReservationListPanel()
+        self.floor_view = FloorPlanView()
+        self.details = DetailsPanel()
+
+        self.right = QSplitter(Qt.Orientation.Vertical)
+        self.right.setObjectName("rightSplitter")
+        self.right.addWidget(self.floor_view)
+        self.right.addWidget(self.details)
+        self.right.setChildrenCollapsible(False)
+        self.right.setStretchFactor(0, 3)
+        self.right.setStretchFactor(1, 2)
+        self.split = QSplitter(Qt.Orientation.Horizontal)
+        self.split.setObjectName("mainSplitter")
+        self.split.addWidget(self.reservation_list)
+        self.split.addWidget(self.right)
+        self.split.setChildrenCollapsible(False)
+        self.split.setStretchFactor(0, 2)
+        self.split.setStretchFactor(1, 3)
+
+        central = QWidget()
+        central.setObjectName("central")
+        col = QVBoxLayout(central)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.setSpacing(0)
+        col.addWidget(self.header)
+        col.addWidget(self.split, 1)
+        self.setCentralWidget(central)
+
+        self.messages = MessageBar()
+        self.statusBar().setObjectName("statusBar")
+        self.statusBar().setSizeGripEnabled(False)
+        self.statusBar().addWidget(self.messages, 1)
+
+        self._build_menus(extra_menus or [])
+        self._connect()
+
+        self.bridge = ChangeBridge(service.subscribe, self)
+        self.bridge.changed.connect(self._on_change)
+        self._tick = QTimer(self)
+        self._tick.setInterval(TICK_MS)
+        self._tick.timeout.connect(self._on_tick)
+        self._tick.start()
+        self.refresh_all()
+
+    # -------------------------------------------------------------------------------- set-up
+
+    def _build_menus(self, extra: list[QMenu]) -> None:
+        """The header's ☰ menu (no menu bar: this is a touch screen); shortcuts work without opening it."""
+        self.menu = QMenu("Menu", self)
+        self.menu.setObjectName("mainMenu")
+        self.find_action = QAction("Find a party", self)
+        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.find_action.triggered.connect(self.reservation_list.focus_search)
+        self.seat_action = QAction("Check in && seat selected", self)
+        self.seat_action.triggered.connect(self._seat_selected)
+        self.arrived_action = QAction("Arrived – waiting", self)
+        self.arrived_action.triggered.connect(self._arrived_selected)
+        self.undo_action = QAction("Undo", self)
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.undo_action.triggered.connect(self.undo)
+        self.refresh_action = QAction("Refresh now", self)
+        self.refresh_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
+        self.refresh_action.triggered.connect(self.refresh_now)
+        self.fit_action = QAction("Fit floor plan", self)
+        self.fit_action.triggered.connect(self.floor_view.fit)
+        for a in (self.find_action, self.seat_action, self.arrived_action):
+            self.menu.addAction(a)
+        self.menu.addSeparator()
+        self.menu.addAction(self.undo_action)
+        self.menu.addSeparator()
+        self.menu.addAction(self.refresh_action)
+        self.menu.addAction(self.fit_action)
+        if extra:
+            self.menu.addSeparator()
+            for m in extra:
+                self.menu.addMenu(m)
+        self.extra_menus = list(extra)
+        for a in (self.find_action, self.undo_action, self.refresh_action):
+            self.addAction(a)  # window-wide shortcuts
+        self.header.set_menu(self.menu)
+        self._escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        self._escape.activated.connect(self.reservation_list.clear_search)
+
+    def _connect(self) -> None:
+        rl = self.reservation_list
+        rl.check_in_requested.connect(self.check_in)
+        rl.arrived_requested.connect(self.mark_arrived)
+        rl.reservation_selected.connect(self._on_reservation_selected)
+        rl.search.installEventFilter(self)
+        self.floor_view.table_selected.connect(self._on_table_selected)
+        self.floor_view.table_activated.connect(self._on_table_activated)
+        self.floor_view.first_painted.connect(self.first_paint)
+        self.details.check_in_requested.connect(self.check_in)
+        self.details.arrived_requested.connect(self.mark_arrived)
+        self.details.undo_requested.connect(self.undo)
+        self.messages.undo_clicked.connect(self.undo)
+
+    # ------------------------------------------------------------------------------ refresh
+
+    def refresh_all(self) -> None:
+        """Re-read everything from the service now (start-up, F5, tests)."""
+        self._refresh(set(_HEADER_TOPICS | _LIST_TOPICS | _FLOOR_TOPICS | _DETAILS_TOPICS))
+
+    def refresh_now(self) -> None:
+        """F5: ask sync for fresh data (in the background) and redraw from the cache at once."""
+        self._guard("refresh", self.service.refresh_now)
+        self.refresh_all()
+
+    def _on_change(self, change: Change) -> None:
+        self._refresh(set(change.topics))
+
+    def _on_tick(self) -> None:
+        self._refresh({"reservations", "tables"})
+
+    def _refresh(self, topics: set[str]) -> None:
+        try:
+            if topics & _HEADER_TOPICS:
+                self.header.set_header(self.service.header())
+            if topics & _LIST_TOPICS:
+                self.reservation_list.set_rows(self.service.reservations())
+            if topics & _FLOOR_TOPICS:
+                self.floor_view.set_floor(self.service.floor())
+            if topics & _DETAILS_TOPICS:
+                self._refresh_details()
+            if topics & {"reservations", "outbox"}:
+                self._refresh_undo()
+        except Exception:  # a failed read must not take the window down; the next event retries
+            log.exception("refresh failed")
+            self.messages.show_message("Could not read the local cache just now; retrying on the next change.", error=True)
+
+    def _refresh_details(self) -> None:
+        if self._focus is None:
+            self.details.clear()
+            return
+        kind, ident = self._focus
+        if kind == "reservation":
+            party = self.service.party(ident)
+            if party is None:
+                self._focus = None
+                self.details.clear()
+                return
+            self.details.show_party(party)
+            row = self.reservation_list.model.get(ident)
+            self.floor_view.highlight_tables(row.table_ids if row else ())
+        else:
+            item = self.floor_view.table_item(ident)
+            table = item.view if item is not None else None
+            party = self.service.party_at_table(ident)
+            self.details.show_party(party, table=table)
+
+    def _refresh_undo(self) -> None:
+        label = self.service.undo_label()
+        self.details.set_undo_label(label)
+        self.messages.set_undo_label(label)
+        self.undo_action.setText(label or "Undo")
+        self.undo_action.setEnabled(bool(label))
+
+    # ---------------------------------------------------------------------------- selection
+
+    def _on_reservation_selected(self, reservation_id: str | None) -> None:
+        if self._syncing:
+            return
+        if reservation_id is None:
+            return
+        self._focus = ("reservation", reservation_id)
+        self.floor_view.select_table(None)
+        self._refresh_details()
+
+    def _on_table_selected(self, table_id: str) -> None:
+        self._focus = ("table", table_id)
+        self._refresh_details()
+        rid = self.details.reservation_id
+        self._syncing = True
+        try:
+            if rid is not None:
+                self.reservation_list.select_reservation(rid)
+                row = self.reservation_list.model.get(rid)
+                self.floor_view.highlight_tables(row.table_ids if row else ())
+            else:
+                self.reservation_list.select_reservation(None)
+                self.floor_view.highlight_tables(())
+        finally:
+            self._syncing = False
+
+    def _on_table_activated(self, table_id: str) -> None:
+        """Double-tap: check in the party the table is held for; for any other table, show its party."""
+        self.floor_view.select_table(table_id, notify=True)
+        item = self.floor_view.table_item(table_id)
+        party = self.details.party
+        if item is not None and party is not None and item.view.state is TableState.HELD:
+            if party.status in (ReservationStatus.BOOKED, ReservationStatus.ARRIVED):
+                self.check_in(party.reservation_id)
+
+    def select_reservation(self, reservation_id: str) -> bool:
+        """Select a party as if the host tapped its row."""
+        return self.reservation_list.select_reservation(reservation_id)
+
+    def select_table(self, table_id: str) -> None:
+        """Select a table as if the host tapped it."""
+        self.floor_view.select_table(table_id, notify=True)
+
+    def _seat_selected(self) -> None:
+        rid = self.details.reservation_id or self.reservation_list.selected_id()
+        if rid:
+            self.check_in(rid)
+
+    def _arrived_selected(self) -> None:
+        rid = self.details.reservation_id or self.reservation_list.selected_id()
+        if rid:
+            self.mark_arrived(rid)
+
+    # ------------------------------------------------------------------------------ commands
+
+    def check_in(self, reservation_id: str, table_ids: tuple[str, ...] | None = None) -> CommandResult | None:
+        """Check the party in and seat it; when it needs a table, open the picker."""
+        result = self._guard("check in", lambda: self.service.check_in(reservation_id, table_ids))
+        if result is None:
+            return None
+        if result.needs_table:
+            self._open_picker(result)
+            self.messages.show_message(result.message)
+        self._after(result)
+        if result.ok:
+            self.reservation_list.search.selectAll()  # the next name typed replaces the last search
+        return result
+
+    def mark_arrived(self, reservation_id: str) -> CommandResult | None:
+        result = self._guard("mark arrived", lambda: self.service.mark_arrived(reservation_id))
+        if result is not None:
+            self._after(result)
+        return result
+
+    def undo(self) -> CommandResult | None:
+        result = self._guard("undo", self.service.undo)
+        if result is not None:
+            self._after(result)
+        return result
+
+    def _after(self, result: CommandResult) -> None:
+        if not result.needs_table:
+            self.messages.show_message(result.message, error=not result.ok)
+        self.refresh_all()
+        self.command_done.emit(result)
+
+    def _guard(self, verb: str, fn: Callable):
+        try:
+            return fn()
+        except Exception as exc:  # never a traceback on the host's screen
+            log.exception("%s failed", verb)
+            self.messages.show_message(
+                f"Could not {verb}: something went wrong on this terminal ({type(exc).__name__}). "
+                "Nothing was sent; please try again.",
+                error=True,
+            )
+            return None
+
+    def _open_picker(self, result: CommandResult) -> None:
+        rid = result.reservation_id
+        if rid is None:
+            return
+        if self.picker is not None:
+            self.picker.reject()
+        row = self.reservation_list.model.get(rid)
+        picker = TablePicker(result, party_name=f"{row.name} ({row.party_size})" if row else "", parent=self)
+        picker.table_chosen.connect(lambda ids, rid=rid: self.check_in(rid, tuple(ids)))
+        picker.wait_chosen.connect(lambda rid=rid: self.mark_arrived(rid))
+        picker.finished.connect(lambda _code, p=picker: self._picker_closed(p))
+        self.picker = picker
+        picker.open()
+
+    def _picker_closed(self, picker: TablePicker) -> None:
+        if self.picker is picker:
+            self.picker = None
+        picker.deleteLater()
+
+    # -------------------------------------------------------------------------------- events
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Typing anywhere (outside a text field) types into the search field."""
+        if is_typing_key(event):
+            self.reservation_list.type_into_search(event.text())
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: ANN001
+        # Ctrl+Z in the search field means "undo the last check-in", not "undo my typing".
+        if obj is self.reservation_list.search and event.type() == QEvent.Type.ShortcutOverride:
+            if event.matches(QKeySequence.StandardKey.Undo) or event.matches(QKeySequence.StandardKey.Redo):
+                event.ignore()
+                return True
+        return super().eventFilter(obj, event)
+
+    def showEvent(self, event) -> None:  # noqa: ANN001
+        super().showEvent(event)
+        self._size_panes()
+
+    def resizeEvent(self, event) -> None:  # noqa: ANN001
+        super().resizeEvent(event)
+        if not self._sized:
+            self._size_panes()
+
+    def _size_panes(self) -> None:
+        w = max(self.split.width(), self.width())
+        h = max(self.right.height(), self.height() - 110)
+        left = round(w * LIST_SHARE)
+        self.split.setSizes([left, w - left])
+        floor = round(h * 0.62)
+        self.right.setSizes([floor, h - floor])
+        self._sized = self.isVisible()
+
+    def closeEvent(self, event) -> None:  # noqa: ANN001
+        self.bridge.close()
+        self._tick.stop()
+        super().closeEvent(event)
