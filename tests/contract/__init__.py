@@ -1,0 +1,1 @@
+"""Contract tests: vendor payloads checked against the vendors' published specifications."""

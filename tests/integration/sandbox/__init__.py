@@ -1,0 +1,1 @@
+"""The vendor sandboxes (hoststand.sandbox) exercised over real loopback HTTP."""
