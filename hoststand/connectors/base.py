@@ -227,6 +227,7 @@ class PullResult:
     guests: tuple[RemoteGuest, ...] = ()
     watermark: datetime | None = None
     pages: int = 0
+    skipped: int = 0  # malformed records left out (each logged as a warning)
 
 
 # ---------------------------------------------------------------------------------------------- ports

@@ -1,0 +1,1 @@
+"""Booking-platform adapters (implementations of `hoststand.connectors.base.BookingPort`)."""

@@ -1,0 +1,1 @@
+"""POS adapters (implementations of `hoststand.connectors.base.PosPort`)."""
