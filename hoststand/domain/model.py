@@ -196,6 +196,8 @@ class Guest:
     external_id: str | None = None
     version: int = 0
     last_seen: datetime | None = None
+    total_covers: int = 0  # covers over the recorded visits, for the average spend per cover
+    items_ordered: tuple[tuple[str, int], ...] = ()  # (item, times ordered), most ordered first
 
     @property
     def display_name(self) -> str:

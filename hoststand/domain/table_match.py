@@ -110,6 +110,21 @@ def _resolve_one(name: str, strict: dict[str, set[str]], loose: dict[str, set[st
     return None
 
 
+_INDEXES: dict[int, tuple[FloorLayout, dict[str, set[str]], dict[str, set[str]]]] = {}
+
+
+def _layout_indexes(layout: FloorLayout) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """The strict and loose name indexes of a layout, built once per layout object (a pull resolves
+    a thousand reservations against the same layout)."""
+    entry = _INDEXES.get(id(layout))
+    if entry is None or entry[0] is not layout:
+        entry = (layout, _index(layout.tables, name_key), _index(layout.tables, loose_key))
+        if len(_INDEXES) > 8:
+            _INDEXES.clear()
+        _INDEXES[id(layout)] = entry
+    return entry[1], entry[2]
+
+
 def resolve_table_names(
     names: Iterable[str] | str, layout: FloorLayout
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -120,8 +135,7 @@ def resolve_table_names(
     """
     if isinstance(names, str):
         names = [names]
-    strict = _index(layout.tables, name_key)
-    loose = _index(layout.tables, loose_key)
+    strict, loose = _layout_indexes(layout)
     resolved: list[str] = []
     unresolved: list[str] = []
     for raw in names:
