@@ -8,6 +8,7 @@ over a core; `run_app` does both for a configured restaurant.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import os
@@ -121,13 +122,22 @@ def build_core(
     return Core(settings, layout, store, bus, clock, engine, service)
 
 
+def tune_runtime() -> None:
+    """Once the window is built: move everything start-up created out of the garbage collector's sight
+    (`gc.freeze`), so a full collection during service scans only what the evening creates. Without it a
+    full collection walks Qt's and SQLAlchemy's start-up objects too and can freeze the screen ~0.25 s."""
+    gc.collect()
+    gc.freeze()
+
+
 def run_app(config: Config, *, data_dir: Path | None = None) -> int:
+    started = time.perf_counter()
     clock = SystemClock()
     layout = load_layout(config.floor_plan)
     store = open_cache(data_dir or default_data_dir())
     booking, pos = build_connectors(config, clock=clock)
     core = build_core(settings=config.restaurant, layout=layout, store=store, booking=booking, pos=pos, clock=clock)
-    return run_gui(core, title=f"hoststand — {config.restaurant.name}")
+    return run_gui(core, title=f"hoststand — {config.restaurant.name}", started_at=started)
 
 
 def run_gui(
@@ -167,6 +177,7 @@ def run_gui(
         app.aboutToQuit.connect(closed.set)
         window.refresh_all()
         window.show()
+        tune_runtime()
         await core.engine.start()
         try:
             if screenshot is not None:

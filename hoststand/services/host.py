@@ -36,15 +36,18 @@ class HostService:
         self.queries = FloorQueries(store, layout=layout, settings=settings, clock=clock, health=health)
         self._refresh = refresh
 
-    # queries
-    def header(self):
-        return self.queries.header()
+    # queries (each may be given one `night()` read to share, as the screens do)
+    def night(self):
+        return self.queries.read_night()
 
-    def reservations(self):
-        return self.queries.reservations()
+    def header(self, night=None):
+        return self.queries.header(night)
 
-    def floor(self):
-        return self.queries.floor()
+    def reservations(self, night=None):
+        return self.queries.reservations(night)
+
+    def floor(self, night=None):
+        return self.queries.floor(night)
 
     def party(self, reservation_id: str):
         return self.queries.party(reservation_id)

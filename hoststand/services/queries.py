@@ -5,6 +5,7 @@ Reads only (a WAL snapshot each); the UI calls these after a change event and re
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlmodel import Session
@@ -21,6 +22,7 @@ from hoststand.domain.model import (
     Reservation,
     ReservationStatus,
     TableState,
+    Ticket,
 )
 from hoststand.domain.party import party_allergies
 from hoststand.domain.settings import RestaurantSettings
@@ -39,6 +41,22 @@ from hoststand.services.views import (
     ReservationRow,
     TableView,
 )
+
+@dataclass(frozen=True)
+class NightData:
+    """One consistent read of tonight (one WAL snapshot), shared by the header, the list and the floor."""
+
+    day: date
+    now: datetime
+    reservations: list[Reservation]
+    guests: dict[str, Guest]
+    live_tickets: list[Ticket]
+    pending: dict[str, list[OutboxAction]]
+    counts: dict[ActionState, int]
+    open_conflicts: int
+    feeds: dict
+    identity: TableIdentity
+
 
 S = ReservationStatus
 API_LABELS = {"opentable": "OpenTable", "toast": "Toast", "resy": "Resy", "sevenrooms": "SevenRooms",
@@ -70,31 +88,43 @@ class FloorQueries:
     def _day(self, s: Session) -> date:
         """Tonight; or, when the cache holds nothing for tonight (offline start), the last night it holds."""
         today = self.service_date()
-        if repos.reservations_for_day(s, today):
+        if repos.has_reservations_for_day(s, today):
             return today
         return repos.latest_service_date(s) or today
+
+    def read_night(self) -> NightData:
+        now = self.clock.now()
+        with self.store.read() as s:
+            day = self._day(s)
+            reservations = repos.reservations_for_day(s, day)
+            return NightData(
+                day=day,
+                now=now,
+                reservations=reservations,
+                guests=repos.guests_by_ids(s, (r.guest_id for r in reservations if r.guest_id)),
+                live_tickets=repos.live_tickets(s),
+                pending=outbox.unsettled_for(s),
+                counts=outbox.counts(s),
+                open_conflicts=repos.count_open_conflicts(s),
+                feeds=repos.all_sync_states(s),
+                identity=TableIdentity.load(s, self.layout),
+            )
 
     def local(self, at: datetime | None) -> datetime | None:
         return service_day.local(at, self.settings.tz) if at else None
 
     # ------------------------------------------------------------------------------------- header
 
-    def header(self) -> HeaderView:
-        now = self.clock.now()
-        with self.store.read() as s:
-            day = self._day(s)
-            reservations = repos.reservations_for_day(s, day)
-            counts = outbox.counts(s)
-            conflicts = len(repos.open_conflicts(s))
-            feeds = repos.all_sync_states(s)
-            tickets = repos.live_tickets(s)
+    def header(self, night: NightData | None = None) -> HeaderView:
+        n = night or self.read_night()
+        now, reservations, tickets, counts = n.now, n.reservations, n.live_tickets, n.counts
         walk_in_covers = sum(t.covers for t in tickets if t.reservation_id is None and t.table_id)
-        last_pull = feeds.get(FEED_RESERVATIONS)
+        last_pull = n.feeds.get(FEED_RESERVATIONS)
         age = (now - last_pull.last_success).total_seconds() if last_pull and last_pull.last_success else None
         stale = age is None or age > self.settings.stale_after.total_seconds()
         return HeaderView(
             restaurant=self.settings.name,
-            service_date=day,
+            service_date=n.day,
             now_local=service_day.local(now, self.settings.tz),
             covers_booked=sum(r.party_size for r in reservations if r.status in _COUNTED),
             covers_arrived=sum(r.party_size for r in reservations if r.status is S.ARRIVED),
@@ -104,7 +134,7 @@ class FloorQueries:
             apis=self.api_health(),
             queued_actions=counts[ActionState.PENDING] + counts[ActionState.IN_FLIGHT] + counts[ActionState.FAILED],
             dead_actions=counts[ActionState.DEAD],
-            open_conflicts=conflicts,
+            open_conflicts=n.open_conflicts,
             data_age_s=age,
             stale=stale,
         )
@@ -130,14 +160,9 @@ class FloorQueries:
 
     # ----------------------------------------------------------------------------- reservations
 
-    def reservations(self) -> list[ReservationRow]:
-        now = self.clock.now()
-        with self.store.read() as s:
-            day = self._day(s)
-            reservations = repos.reservations_for_day(s, day)
-            guests = repos.guests_by_ids(s, (r.guest_id for r in reservations if r.guest_id))
-            pending = outbox.unsettled_for(s)
-        return [self._row(r, guests.get(r.guest_id) if r.guest_id else None, r.id in pending, now) for r in reservations]
+    def reservations(self, night: NightData | None = None) -> list[ReservationRow]:
+        n = night or self.read_night()
+        return [self._row(r, n.guests.get(r.guest_id) if r.guest_id else None, r.id in n.pending, n.now) for r in n.reservations]
 
     def _row(self, r: Reservation, g: Guest | None, pending: bool, now: datetime) -> ReservationRow:
         allergies = party_allergies(g, r)
@@ -169,16 +194,10 @@ class FloorQueries:
 
     # ------------------------------------------------------------------------------------ floor
 
-    def floor(self) -> FloorView:
-        now = self.clock.now()
-        with self.store.read() as s:
-            day = self._day(s)
-            reservations = repos.reservations_for_day(s, day)
-            tickets = repos.live_tickets(s)
-            identity = TableIdentity.load(s, self.layout)
-            feeds = repos.all_sync_states(s)
-            guests = repos.guests_by_ids(s, (r.guest_id for r in reservations if r.guest_id))
-            pending = outbox.unsettled_for(s)
+    def floor(self, night: NightData | None = None) -> FloorView:
+        n = night or self.read_night()
+        now, reservations, tickets, identity = n.now, n.reservations, n.live_tickets, n.identity
+        feeds, guests, pending = n.feeds, n.guests, n.pending
         pos_feed = feeds.get(FEED_POS_ORDERS)
         statuses = derive_floor(
             self.layout,

@@ -10,7 +10,8 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 
-from sqlmodel import Session, col, select
+from sqlalchemy import insert, update
+from sqlmodel import Session, col, func, select
 
 from hoststand.domain.model import (
     Allergen,
@@ -112,6 +113,29 @@ def save_guest(s: Session, g: Guest) -> None:
         s.add(row)
 
 
+def upsert_guests(s: Session, guests: Sequence[Guest]) -> None:
+    """Insert or update many guests in two statements (executemany): the puller's bulk path."""
+    _upsert(s, GuestRow, [{"id": g.id, **_guest_values(g)} for g in guests])
+
+
+def _upsert(s: Session, row_type, values: list[dict], key: str = "id") -> None:
+    if not values:
+        return
+    ids = [v[key] for v in values]
+    pk = getattr(row_type, key)
+    existing: set = set()
+    for chunk in _chunks(ids, 500):
+        existing.update(s.exec(select(pk).where(col(pk).in_(chunk))))
+    new = [v for v in values if v[key] not in existing]
+    old = [v for v in values if v[key] in existing]
+    s.flush()  # pending ORM changes first, so the bulk statements see them
+    if new:
+        s.execute(insert(row_type), new)
+    if old:
+        s.execute(update(row_type), old)
+    s.expire_all()  # objects loaded earlier in this session must not hide the new values
+
+
 def get_guest(s: Session, guest_id: str | None) -> Guest | None:
     if guest_id is None:
         return None
@@ -132,8 +156,9 @@ def guests_by_external(s: Session, source: str, external_ids: Iterable[str]) -> 
 def guests_by_ids(s: Session, ids: Iterable[str]) -> dict[str, Guest]:
     ids = [i for i in set(ids) if i]
     out: dict[str, Guest] = {}
+    table = GuestRow.__table__
     for chunk in _chunks(ids, 500):
-        for r in s.exec(select(GuestRow).where(col(GuestRow.id).in_(chunk))):
+        for r in _rows(s, table.select().where(table.c.id.in_(chunk))):
             out[r.id] = guest_from_row(r)
     return out
 
@@ -216,6 +241,17 @@ def save_reservation(
         s.add(row)
 
 
+def upsert_reservations(s: Session, items: Sequence[tuple[Reservation, date, str | None]]) -> None:
+    """Insert or update many reservations (entity, service date, vendor status word) in bulk."""
+    values = []
+    for res, day, vendor_status in items:
+        v = {"id": res.id, **_reservation_values(res, day)}
+        if vendor_status is not None:
+            v["vendor_status"] = vendor_status
+        values.append(v)
+    _upsert(s, ReservationRow, values)
+
+
 def get_reservation(s: Session, reservation_id: str) -> Reservation | None:
     row = s.get(ReservationRow, reservation_id)
     return reservation_from_row(row) if row else None
@@ -238,12 +274,14 @@ def reservations_by_external(s: Session, source: str, external_ids: Iterable[str
 
 
 def reservations_for_day(s: Session, service_date: date) -> list[Reservation]:
-    stmt = (
-        select(ReservationRow)
-        .where(ReservationRow.service_date == service_date)
-        .order_by(ReservationRow.start, ReservationRow.guest_name)
-    )
-    return [reservation_from_row(r) for r in s.exec(stmt)]
+    table = ReservationRow.__table__
+    stmt = table.select().where(table.c.service_date == service_date).order_by(table.c.start, table.c.guest_name)
+    return [reservation_from_row(r) for r in _rows(s, stmt)]
+
+
+def has_reservations_for_day(s: Session, service_date: date) -> bool:
+    stmt = select(ReservationRow.id).where(ReservationRow.service_date == service_date).limit(1)
+    return s.exec(stmt).first() is not None
 
 
 def latest_service_date(s: Session) -> date | None:
@@ -276,9 +314,8 @@ def ticket_from_row(r: TicketRow) -> Ticket:
     )
 
 
-def save_ticket(s: Session, t: Ticket, *, business_date: int | None = None) -> None:
-    row = s.get(TicketRow, t.id)
-    values = dict(
+def _ticket_values(t: Ticket) -> dict:
+    return dict(
         table_id=t.table_id,
         reservation_id=t.reservation_id,
         covers=t.covers,
@@ -296,6 +333,22 @@ def save_ticket(s: Session, t: Ticket, *, business_date: int | None = None) -> N
         tab_name=t.tab_name,
         last_seen=t.last_seen,
     )
+
+
+def upsert_tickets(s: Session, items: Sequence[tuple[Ticket, int | None]]) -> None:
+    """Insert or update many tickets (entity, business date) in bulk."""
+    values = []
+    for t, bdate in items:
+        v = {"id": t.id, **_ticket_values(t)}
+        if bdate is not None:
+            v["business_date"] = bdate
+        values.append(v)
+    _upsert(s, TicketRow, values)
+
+
+def save_ticket(s: Session, t: Ticket, *, business_date: int | None = None) -> None:
+    row = s.get(TicketRow, t.id)
+    values = _ticket_values(t)
     if business_date is not None:
         values["business_date"] = business_date
     if row is None:
@@ -339,8 +392,8 @@ def tickets_for_business_date(s: Session, business_date: int) -> list[Ticket]:
 
 def live_tickets(s: Session) -> list[Ticket]:
     live = [st.value for st in CourseStage if st.is_live]
-    stmt = select(TicketRow).where(col(TicketRow.stage).in_(live))
-    return [ticket_from_row(r) for r in s.exec(stmt)]
+    table = TicketRow.__table__
+    return [ticket_from_row(r) for r in _rows(s, table.select().where(table.c.stage.in_(live)))]
 
 
 # ------------------------------------------------------------------------------- POS configuration
@@ -438,6 +491,10 @@ def add_conflict(s: Session, c: ConflictRecord) -> None:
 def open_conflicts(s: Session) -> list[ConflictRecord]:
     stmt = select(ConflictRow).where(col(ConflictRow.resolved_at).is_(None)).order_by(ConflictRow.created_at)
     return [conflict_from_row(r) for r in s.exec(stmt)]
+
+
+def count_open_conflicts(s: Session) -> int:
+    return int(s.exec(select(func.count()).select_from(ConflictRow).where(col(ConflictRow.resolved_at).is_(None))).one())
 
 
 def open_conflict_for(s: Session, kind: str, reservation_id: str | None, table_id: str | None) -> ConflictRecord | None:
@@ -559,6 +616,12 @@ def record_sync(
 
 def all_sync_states(s: Session) -> dict[str, SyncStateRow]:
     return {r.name: r for r in s.exec(select(SyncStateRow))}
+
+
+def _rows(s: Session, stmt):
+    """Plain Core rows (attribute access by column name, types processed) without building ORM objects:
+    several times cheaper for the big reads the screens make."""
+    return s.connection().execute(stmt)
 
 
 def _chunks(items: list, n: int):

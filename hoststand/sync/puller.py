@@ -33,6 +33,7 @@ from hoststand.domain.model import (
     ConflictRecord,
     CourseStage,
     FloorLayout,
+    Guest,
     Reservation,
     ReservationStatus,
     Server,
@@ -49,6 +50,7 @@ from hoststand.sync.tables import TableIdentity
 
 log = logging.getLogger(__name__)
 
+WATERMARK_OVERLAP = timedelta(seconds=2)
 FEED_RESERVATIONS = "booking.reservations"
 FEED_GUESTS = "booking.guests"
 FEED_POS_CONFIG = "pos.config"
@@ -111,8 +113,10 @@ class Puller:
         if self.health.is_down(api):
             return  # the prober decides when it is back
         try:
-            report.guests += await self.pull_guests()
-            report.reservations += await self.pull_reservations()
+            # Both lists are fetched at once; guests are written first (reservations refer to them).
+            guests, reservations = await asyncio.gather(self._fetch_guests(), self._fetch_reservations())
+            report.guests += await self._write_guests(*guests)
+            report.reservations += await self._write_reservations(*reservations)
             self.health.success(api)
         except RateLimited:
             self.health.rate_limited(api)
@@ -164,39 +168,57 @@ class Puller:
     # --------------------------------------------------------------------------------------- booking
 
     async def pull_guests(self) -> int:
+        return await self._write_guests(*await self._fetch_guests())
+
+    async def pull_reservations(self) -> int:
+        return await self._write_reservations(*await self._fetch_reservations())
+
+    def _since(self, feed: str) -> datetime | None:
+        """The delta filter: the last watermark, less a small overlap (the platform's `updated_after` is
+        strict, and a record stamped with exactly the watermark may arrive after our pull). Re-reading a
+        record is harmless: merging is idempotent by version."""
         with self.store.read() as s:
-            watermark = repos.get_sync_state(s, FEED_GUESTS).watermark
+            watermark = repos.get_sync_state(s, feed).watermark
+        return watermark - WATERMARK_OVERLAP if watermark else None
+
+    async def _fetch_guests(self):
+        since = self._since(FEED_GUESTS)
         started = self.clock.now()
-        guests = await self.booking.pull_guests(updated_after=watermark)
+        return await self.booking.pull_guests(updated_after=since), since, started
+
+    async def _write_guests(self, guests, since: datetime | None, started: datetime) -> int:
         source = self.booking.vendor
 
         def write() -> None:
             with self.store.write() as s:
                 known = repos.guests_by_external(s, source, (g.external_id for g in guests))
+                changed = []
                 for remote in guests:
                     local = known.get(remote.external_id)
                     guest = guest_from_remote(remote, local=local, new_id=repos.new_id(), now=started, source=source)
                     if guest != local:
-                        repos.save_guest(s, guest)
-                new_mark = max((g.updated_at for g in guests if g.updated_at), default=watermark)
+                        changed.append(guest)
+                repos.upsert_guests(s, changed)
+                new_mark = max((g.updated_at for g in guests if g.updated_at), default=None)
                 repos.record_sync(s, FEED_GUESTS, attempt_at=started, ok=True, watermark=new_mark)
 
-        if guests or watermark is None:
-            await asyncio.to_thread(write)
+        await asyncio.to_thread(write)
         if guests:
             self.bus.publish(Change.of("guests", "reservations"))
         return len(guests)
 
-    async def pull_reservations(self) -> int:
-        with self.store.read() as s:
-            watermark = repos.get_sync_state(s, FEED_RESERVATIONS).watermark
+    async def _fetch_reservations(self):
+        since = self._since(FEED_RESERVATIONS)
         started = self.clock.now()
         day = self.service_date()
         start_from, start_to = service_day.service_window(day, self.settings.tz, self.settings.service_day_rollover_hour)
         result = await self.booking.pull_reservations(
-            updated_after=watermark, start_from=start_from, start_to=start_to + timedelta(days=1)
+            updated_after=since, start_from=start_from, start_to=start_to + timedelta(days=1)
         )
-        changed_ids, conflicts = await asyncio.to_thread(self._apply_reservations, result.reservations, watermark, started)
+        return result, since, started
+
+    async def _write_reservations(self, result, since: datetime | None, started: datetime) -> int:
+        changed_ids, conflicts = await asyncio.to_thread(self._apply_reservations, result.reservations, since, started)
         if changed_ids:
             self.bus.publish(Change.of("reservations", "tables", reservation_ids=changed_ids))
         if conflicts:
@@ -214,17 +236,18 @@ class Puller:
             rows = repos.reservations_by_external(s, source, (r.external_id for r in remotes))
             guests = repos.guests_by_external(s, source, (r.guest_external_id for r in remotes if r.guest_external_id))
             pending = outbox.unsettled_for(s, [row.id for row in rows.values()])
+            guest_changes: dict[str, Guest] = {}
+            reservation_changes: list[tuple[Reservation, date, str | None]] = []
             for remote in remotes:
                 row: ReservationRow | None = rows.get(remote.external_id)
                 local = repos.reservation_from_row(row) if row is not None else None
                 guest = guests.get(remote.guest_external_id) if remote.guest_external_id else None
                 if guest is None and remote.guest is not None:
                     guest = guest_from_remote(remote.guest, local=None, new_id=repos.new_id(), now=started, source=source)
-                    repos.save_guest(s, guest)
-                    guests[remote.guest.external_id] = guest
+                    guests[remote.guest.external_id] = guest_changes[guest.id] = guest
                 if guest is not None and remote.server_name and guest.preferred_server != remote.server_name:
                     guest = replace(guest, preferred_server=remote.server_name)
-                    repos.save_guest(s, guest)
+                    guests[guest.external_id or ""] = guest_changes[guest.id] = guest
                 host_pending = any(a.target.value == "booking" for a in pending.get(local.id, ())) if local else False
                 merge = merge_reservation(
                     remote,
@@ -239,12 +262,7 @@ class Puller:
                 )
                 if merge.reservation is not None:
                     res = merge.reservation
-                    repos.save_reservation(
-                        s,
-                        res,
-                        service_date=service_day.service_date(res.start, tz, rollover),
-                        vendor_status=remote.vendor_status,
-                    )
+                    reservation_changes.append((res, service_day.service_date(res.start, tz, rollover), remote.vendor_status))
                     changed.add(res.id)
                 if merge.conflict is not None and local is not None:
                     if repos.open_conflict_for(s, merge.conflict.kind, local.id, None) is None:
@@ -261,6 +279,8 @@ class Puller:
                             ),
                         )
                         conflicts += 1
+            repos.upsert_guests(s, list(guest_changes.values()))
+            repos.upsert_reservations(s, reservation_changes)
             new_mark = max((r.updated_at for r in remotes if r.updated_at), default=watermark)
             repos.record_sync(s, FEED_RESERVATIONS, attempt_at=started, ok=True, watermark=new_mark)
         return changed, conflicts
@@ -311,6 +331,8 @@ class Puller:
             by_pos = {t.pos_id: t for t in tickets if t.pos_id}
             by_ext = {t.external_id: t for t in tickets if t.external_id}
             linked_res = {t.reservation_id for t in tickets if t.reservation_id and t.is_live}
+            known_ids = {t.id for t in tickets}
+            ticket_changes: list[tuple[Ticket, int | None]] = []
             for order in orders:
                 table_id = identity.table_for_guid(order.table_guid) if order.table_guid else None
                 ticket = by_pos.get(order.guid) or (by_ext.get(order.external_id) if order.external_id else None)
@@ -349,8 +371,8 @@ class Puller:
                     tab_name=order.tab_name,
                     last_seen=now,
                 )
-                if updated != ticket or ticket.id not in {t.id for t in tickets}:
-                    repos.save_ticket(s, updated, business_date=bdate)
+                if updated != ticket or ticket.id not in known_ids:
+                    ticket_changes.append((updated, bdate))
                     if updated.table_id:
                         changed_tables.add(updated.table_id)
                     if updated.reservation_id:
@@ -361,6 +383,7 @@ class Puller:
                     if res is not None and res.status is ReservationStatus.SEATED:
                         self._finish(s, res, updated, now)
                         changed_res.add(res.id)
+            repos.upsert_tickets(s, ticket_changes)
             repos.record_sync(s, FEED_POS_ORDERS, attempt_at=now, ok=True)
         return changed_res, changed_tables
 

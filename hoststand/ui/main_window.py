@@ -33,6 +33,7 @@ from hoststand.domain.model import ReservationStatus, TableState
 from hoststand.services.views import CommandResult
 from hoststand.ui import theme
 from hoststand.ui.bridge import ChangeBridge
+from hoststand.ui.view_loader import ALL_TOPICS, Snapshot, ViewLoader, load_snapshot
 from hoststand.ui.details_panel import DetailsPanel
 from hoststand.ui.floor_plan import FloorPlanView
 from hoststand.ui.header import HeaderBar
@@ -46,10 +47,6 @@ TICK_MS = 20_000  # minutes seated, lateness and the clock move on even when not
 MESSAGE_MS = 8_000
 ERROR_MS = 15_000
 
-_HEADER_TOPICS = {"reservations", "tables", "tickets", "outbox", "health", "conflicts"}
-_LIST_TOPICS = {"reservations", "guests", "outbox"}
-_FLOOR_TOPICS = {"tables", "tickets", "reservations", "outbox", "guests"}
-_DETAILS_TOPICS = {"reservations", "guests", "tickets", "outbox", "tables"}
 
 
 class MessageBar(QWidget):
@@ -162,6 +159,9 @@ class MainWindow(QMainWindow):
         self._build_menus(extra_menus or [])
         self._connect()
 
+        self.loader = ViewLoader(service, lambda: self._focus, self)
+        self.loader.loaded.connect(self._apply)
+        self.loader.failed.connect(self._on_load_failed)
         self.bridge = ChangeBridge(service.subscribe, self)
         self.bridge.changed.connect(self._on_change)
         self._tick = QTimer(self)
@@ -227,7 +227,7 @@ class MainWindow(QMainWindow):
 
     def refresh_all(self) -> None:
         """Re-read everything from the service now (start-up, F5, tests)."""
-        self._refresh(set(_HEADER_TOPICS | _LIST_TOPICS | _FLOOR_TOPICS | _DETAILS_TOPICS))
+        self._refresh(set(ALL_TOPICS))
 
     def refresh_now(self) -> None:
         """F5: ask sync for fresh data (in the background) and redraw from the cache at once."""
@@ -235,34 +235,49 @@ class MainWindow(QMainWindow):
         self.refresh_all()
 
     def _on_change(self, change: Change) -> None:
-        self._refresh(set(change.topics))
+        self.loader.request(set(change.topics))  # read off the GUI thread; applied in _apply
 
     def _on_tick(self) -> None:
-        self._refresh({"reservations", "tables"})
+        self.loader.request({"reservations", "tables"})
 
     def _refresh(self, topics: set[str]) -> None:
+        """Synchronous refresh (start-up, F5, after the host's own command): read and draw now."""
         try:
-            if topics & _HEADER_TOPICS:
-                self.header.set_header(self.service.header())
-            if topics & _LIST_TOPICS:
-                self.reservation_list.set_rows(self.service.reservations())
-            if topics & _FLOOR_TOPICS:
-                self.floor_view.set_floor(self.service.floor())
-            if topics & _DETAILS_TOPICS:
-                self._refresh_details()
-            if topics & {"reservations", "outbox"}:
-                self._refresh_undo()
+            snap = load_snapshot(self.service, topics, self._focus, self.loader.bump())
         except Exception:  # a failed read must not take the window down; the next event retries
             log.exception("refresh failed")
-            self.messages.show_message("Could not read the local cache just now; retrying on the next change.", error=True)
+            self._on_load_failed("refresh")
+            return
+        self._apply(snap)
+
+    def _apply(self, snap: Snapshot) -> None:
+        if snap.has("header"):
+            self.header.set_header(snap.header)
+        if snap.has("rows"):
+            self.reservation_list.set_rows(snap.rows)
+        if snap.has("floor"):
+            self.floor_view.set_floor(snap.floor)
+        if snap.has("party") and snap.focus == self._focus:
+            self._show_details(snap.party)
+        if snap.has("undo_label"):
+            self._set_undo_label(snap.undo_label)
+
+    def _on_load_failed(self, _what: str) -> None:
+        self.messages.show_message("Could not read the local cache just now; retrying on the next change.", error=True)
 
     def _refresh_details(self) -> None:
+        party = None
+        if self._focus is not None:
+            kind, ident = self._focus
+            party = self.service.party(ident) if kind == "reservation" else self.service.party_at_table(ident)
+        self._show_details(party)
+
+    def _show_details(self, party) -> None:  # noqa: ANN001
         if self._focus is None:
             self.details.clear()
             return
         kind, ident = self._focus
         if kind == "reservation":
-            party = self.service.party(ident)
             if party is None:
                 self._focus = None
                 self.details.clear()
@@ -273,11 +288,12 @@ class MainWindow(QMainWindow):
         else:
             item = self.floor_view.table_item(ident)
             table = item.view if item is not None else None
-            party = self.service.party_at_table(ident)
             self.details.show_party(party, table=table)
 
     def _refresh_undo(self) -> None:
-        label = self.service.undo_label()
+        self._set_undo_label(self.service.undo_label())
+
+    def _set_undo_label(self, label: str | None) -> None:
         self.details.set_undo_label(label)
         self.messages.set_undo_label(label)
         self.undo_action.setText(label or "Undo")
@@ -439,5 +455,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: ANN001
         self.bridge.close()
+        self.loader.close()
         self._tick.stop()
         super().closeEvent(event)

@@ -46,6 +46,7 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 3  # a comparable key for the column
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 4  # ReservationStatus
 MARKS_ROLE = Qt.ItemDataRole.UserRole + 5  # tuple of mark kinds (see ui/marks.py)
 
+_COLUMNS = len(Column)
 _STATUS_ORDER = {S.ARRIVED: 0, S.BOOKED: 1, S.SEATED: 2, S.FINISHED: 3, S.NO_SHOW: 4, S.CANCELLED: 5}
 _CLOSED = (S.FINISHED, S.CANCELLED, S.NO_SHOW)
 
@@ -102,6 +103,10 @@ class ReservationTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._rows: list[ReservationRow] = []
         self._pos: dict[str, int] = {}
+        # The model keeps its rows sorted itself (one C-level list.sort), so the proxy never has to call
+        # back into Python thousands of times to sort a big list: it only filters, and ranks while searching.
+        self._sort_column = Column.TIME
+        self._sort_order = Qt.SortOrder.AscendingOrder
 
     # ------------------------------------------------------------------------------- structure
 
@@ -109,7 +114,7 @@ class ReservationTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Column)
+        return 0 if parent.isValid() else _COLUMNS
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
         if not index.isValid():
@@ -186,11 +191,41 @@ class ReservationTableModel(QAbstractTableModel):
             self._rows.extend(fresh)
             self.endInsertRows()
         self._pos = {r.id: i for i, r in enumerate(self._rows)}
+        if fresh or changed:
+            self._resort()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self._sort_column = Column(column) if 0 <= column < _COLUMNS else Column.TIME
+        self._sort_order = order
+        self._resort()
+
+    def _resort(self) -> None:
+        """Put the rows in sort order with a layout change, keeping persistent indexes (the selection)."""
+        col = self._sort_column
+        ordered = sorted(
+            self._rows,
+            key=lambda r: (_sort_key(r, col), r.time_local.timestamp(), fold(r.name), r.id),
+            reverse=self._sort_order == Qt.SortOrder.DescendingOrder,
+        )
+        if all(a is b for a, b in zip(ordered, self._rows)):
+            return
+        self.layoutAboutToBeChanged.emit()
+        old = self._rows
+        self._rows = ordered
+        self._pos = {r.id: i for i, r in enumerate(self._rows)}
+        persistent = self.persistentIndexList()
+        moved = [
+            self.index(self._pos[old[p.row()].id], p.column()) if 0 <= p.row() < len(old) else QModelIndex()
+            for p in persistent
+        ]
+        self.changePersistentIndexList(persistent, moved)
+        self.layoutChanged.emit()
 
     # ------------------------------------------------------------------------------- look-ups
 
     def rows(self) -> list[ReservationRow]:
         return list(self._rows)
+
 
     def row_at(self, row: int) -> ReservationRow:
         return self._rows[row]
@@ -312,9 +347,28 @@ class ReservationFilterProxy(QSortFilterProxyModel):
         self._query = ""
         self._status = StatusFilter.ALL
         self._scores: dict[tuple[str, str | None], float] = {}
+        self._column = Column.TIME
+        self._order = Qt.SortOrder.AscendingOrder
         self.setSortRole(SORT_ROLE)
         self.setDynamicSortFilter(True)
-        self.sort(Column.TIME, Qt.SortOrder.AscendingOrder)
+        super().sort(-1)  # keep the source's order (it sorts itself) until a search ranks the matches
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """A header click: the source model re-sorts; the proxy keeps its order unless a search ranks it."""
+        self._column, self._order = (Column(column) if 0 <= column < _COLUMNS else Column.TIME), order
+        model = self.sourceModel()
+        if isinstance(model, ReservationTableModel):
+            model.sort(self._column, order)
+        self._apply_ranking()
+
+    def sort_column_chosen(self) -> Column:
+        return self._column
+
+    def _apply_ranking(self) -> None:
+        if self._query:
+            super().sort(0, Qt.SortOrder.AscendingOrder)  # lessThan ranks by score, then source order
+        else:
+            super().sort(-1)
 
     def search_text(self) -> str:
         return self._query
@@ -326,6 +380,7 @@ class ReservationFilterProxy(QSortFilterProxyModel):
         self._query = text
         self._scores.clear()
         self.invalidate()
+        self._apply_ranking()
 
     def status_filter(self) -> StatusFilter:
         return self._status
@@ -360,19 +415,14 @@ class ReservationFilterProxy(QSortFilterProxyModel):
         return self._status.accepts(row.status) and self.score(row) > 0
 
     def lessThan(self, left: _Index, right: _Index) -> bool:
+        """Only while searching: the best match first; ties keep the source's (time) order."""
         a, b = self._row(left.row()), self._row(right.row())
         if a is None or b is None:
-            return super().lessThan(left, right)
-        if self._query:
-            sa, sb = self.score(a), self.score(b)
-            if sa != sb:
-                better_first = sa > sb
-                return better_first if self.sortOrder() == Qt.SortOrder.AscendingOrder else not better_first
-            return (a.time_local, fold(a.name)) < (b.time_local, fold(b.name))
-        ka, kb = left.data(SORT_ROLE), right.data(SORT_ROLE)
-        if ka != kb:
-            return ka < kb
-        return (a.time_local, fold(a.name), a.id) < (b.time_local, fold(b.name), b.id)
+            return left.row() < right.row()
+        sa, sb = self.score(a), self.score(b)
+        if sa != sb:
+            return sa > sb
+        return left.row() < right.row()
 
     def reservation_id(self, proxy_row: int) -> str | None:
         idx = self.index(proxy_row, 0)

@@ -1,0 +1,300 @@
+"""Benchmarks of the foundation: start-up from the cache, check-in responsiveness, pull cost and UI stalls.
+
+- `startup_s`: process start → first painted floor plan from the local cache (demo restaurant), median of runs.
+- `checkin_ui_ms`: check-in click → the table drawn seated, with 500 ms latency injected into the POS sandbox.
+- `pull_ratio`: a full pull of ~1,000 reservations and 150 tables ÷ raw httpx fetching the same pages.
+- `max_stall_ms`: the longest the Qt event loop was blocked (heartbeat timer) during that pull, window open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import httpx
+
+from harness import EVENING, ROOT, make_core, make_ports, qt_app, sandbox_process, summary
+
+
+# ---------------------------------------------------------------------------------------- startup
+
+
+def bench_startup(runs: int = 5) -> dict:
+    """Launch the real `hoststand run` against a prepared cache and time it to the first painted floor."""
+    from hoststand.domain.clock import ManualClock
+
+    work = Path(tempfile.mkdtemp(prefix="hoststand-startup-"))
+    data = work / "data"
+    with sandbox_process(EVENING) as sb:
+        core = make_core(sb, ManualClock(EVENING), data)
+        asyncio.run(_pull_and_close(core))
+        ot, toast = sb.credentials["opentable"], sb.credentials["toast"]
+        config = work / "config.toml"
+        config.write_text(textwrap.dedent(f"""
+            [restaurant]
+            name = "The Corner Bistro"
+            timezone = "America/New_York"
+            floor_plan = "{ROOT / 'resources' / 'floorplans' / 'bistro.json'}"
+            [booking]
+            kind = "opentable"
+            base_url = "{sb.urls['opentable']}"
+            client_id = "{ot['client_id']}"
+            rid = {ot['rid']}
+            [pos]
+            kind = "toast"
+            base_url = "{sb.urls['toast']}"
+            client_id = "{toast['client_id']}"
+            restaurant_guid = "{toast['restaurant_guid']}"
+        """))
+        env = {
+            **os.environ,
+            "QT_QPA_PLATFORM": "offscreen",
+            "HOSTSTAND_REPORT_STARTUP": "1",
+            "HOSTSTAND_EXIT_AFTER_PAINT": "1",
+            # the real keyring path, with keyring's documented backend switch pointing at a fixed-secret backend
+            "PYTHON_KEYRING_BACKEND": "bench_keyring.BenchKeyring",
+            "BENCH_SECRETS": f"{ot['client_secret']},{toast['client_secret']}",
+            "PYTHONPATH": str(Path(__file__).parent) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        }
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "hoststand", "--config", str(config), "--data-dir", str(data), "run"],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, stdin=subprocess.DEVNULL,
+            )
+            painted = None
+            for line in proc.stdout:
+                if line.startswith("first_paint_s="):
+                    painted = time.perf_counter() - t0
+                    break
+            proc.wait(timeout=60)
+            if painted is None:
+                raise RuntimeError("the app never reported its first paint: " + proc.stderr.read()[-2000:])
+            times.append(painted)
+    s = summary(times)
+    return {"startup_s": round(s["median"], 3), "startup_s_runs": [round(t, 3) for t in times]}
+
+
+async def _pull_and_close(core) -> None:
+    await core.engine.puller.pull_all()
+    await core.engine.booking.aclose()
+    await core.engine.pos.aclose()
+    core.store.close()
+
+
+# -------------------------------------------------------------------------------------- check-in
+
+
+def bench_checkin_ui(parties: int = 6) -> dict:
+    """Click → seated on the floor plan while the POS answers 500 ms late (the UI must not wait for it)."""
+    import qasync
+    from PySide6.QtCore import QEvent, QObject
+
+    from hoststand.domain.clock import ManualClock
+    from hoststand.ui.main_window import MainWindow
+
+    app = qt_app()
+    results: list[float] = []
+    early = EVENING.replace(hour=16, minute=40)
+    with sandbox_process(early) as sb:
+        clock = ManualClock(early)
+        core = make_core(sb, clock)
+        window = MainWindow(core.service)
+        window.resize(1440, 900)
+        paints: list[float] = []
+
+        class PaintSpy(QObject):
+            def eventFilter(self, obj, event):  # noqa: ANN001
+                if event.type() == QEvent.Type.Paint:
+                    paints.append(time.perf_counter())
+                return False
+
+        spy = PaintSpy()
+        window.floor_view.viewport().installEventFilter(spy)
+
+        async def scenario() -> None:
+            await core.engine.puller.pull_all()
+            window.refresh_all()
+            window.show()
+            await core.engine.start()
+            await asyncio.sleep(0.3)
+            sb.fault("toast", mode="slow", latency_ms=500)
+            floor = {t.id: t for t in core.service.floor().tables}
+            candidates = [
+                r for r in core.service.reservations()
+                if r.status.value == "booked" and r.table_ids and floor[r.table_ids[0]].state.value in ("free", "held")
+                and len({t for t in r.table_ids}) == 1
+            ]
+            seen_tables: set[str] = set()
+            for r in candidates:
+                if len(results) >= parties or r.table_ids[0] in seen_tables:
+                    continue
+                seen_tables.add(r.table_ids[0])
+                window.select_reservation(r.id)
+                await asyncio.sleep(0.05)
+                paints.clear()
+                t0 = time.perf_counter()
+                result = window.check_in(r.id)  # what the click / Enter does
+                assert result is not None and result.ok, result
+                item = window.floor_view.table_item(r.table_ids[0])
+                while item.view.state.value not in ("seated", "ordered") or not paints:
+                    await asyncio.sleep(0.001)
+                    if time.perf_counter() - t0 > 5:
+                        raise RuntimeError("the table was never drawn seated")
+                results.append((paints[0] - t0) * 1000 if paints[0] >= t0 else (time.perf_counter() - t0) * 1000)
+                await asyncio.sleep(0.2)
+            await core.engine.stop()
+
+        loop = qasync.QEventLoop(app)
+        asyncio.set_event_loop(loop)
+        with loop:
+            loop.run_until_complete(scenario())
+        window.close()
+        core.store.close()
+    s = summary(results)
+    return {"checkin_ui_ms": round(s["median"], 1), "checkin_ui_ms_max": round(s["max"], 1), "checkin_ui_runs": len(results)}
+
+
+# ------------------------------------------------------------------------------ pull and stalls
+
+
+def bench_pull(runs: int = 5) -> dict:
+    """A full pull (empty cache) of ~1,000 reservations and 150 tables vs raw httpx on the same pages."""
+    from hoststand.domain.clock import ManualClock
+
+    hoststand_times: list[float] = []
+    raw_times: list[float] = []
+    with sandbox_process(EVENING, extra_reservations=940, extra_tables=134) as sb:
+        sb.fault("toast", mode="login_limit", per_hour=10_000)  # each run signs in afresh
+        state = sb.admin("/_sandbox/state")
+        n_res = len(state["opentable"]["reservations"])
+        n_tables = len(state["toast"]["tables"])
+        for _ in range(runs):
+            log: list[tuple[str, httpx.URL, dict]] = []
+
+            async def record(request: httpx.Request) -> None:
+                log.append((request.method, request.url, dict(request.headers), request.content))
+
+            core = make_core(sb, ManualClock(EVENING), event_hooks={"request": [record]})
+            t0 = time.perf_counter()
+            asyncio.run(_pull_and_close(core))
+            hoststand_times.append(time.perf_counter() - t0)
+            raw_times.append(asyncio.run(_raw_replay(log, sb)))
+    h, r = summary(hoststand_times), summary(raw_times)
+    return {
+        "pull_ratio": round(h["median"] / r["median"], 3),
+        "pull_s": round(h["median"], 3),
+        "pull_raw_httpx_s": round(r["median"], 3),
+        "pull_reservations": n_res,
+        "pull_tables": n_tables,
+    }
+
+
+async def _raw_replay(log, sb) -> float:
+    """The same requests, in the same per-vendor order, the two vendors concurrently, with plain httpx."""
+    by_vendor: dict[str, list] = {"opentable": [], "toast": []}
+    for method, url, headers, content in log:
+        vendor = "opentable" if str(url).startswith(sb.urls["opentable"]) else "toast"
+        by_vendor[vendor].append((method, url, headers, content))
+
+    async def run(entries) -> None:
+        async with httpx.AsyncClient() as client:
+            for method, url, headers, content in entries:
+                r = await client.request(method, url, headers=headers, content=content)
+                r.json() if r.headers.get("content-type", "").startswith("application/json") else None
+
+    t0 = time.perf_counter()
+    await asyncio.gather(run(by_vendor["opentable"]), run(by_vendor["toast"]))
+    return time.perf_counter() - t0
+
+
+def bench_stall(warm: bool = False) -> dict:
+    """The longest gap of a 5 ms heartbeat on the Qt loop while the window is open and the big pull runs.
+
+    Cold: the first pull of a fresh process into an empty cache (lazy imports included). `warm=True`
+    first pulls the small demo night into another cache, as a running app would have done."""
+    import qasync
+    from PySide6.QtCore import QTimer
+
+    from hoststand.domain.clock import ManualClock
+    from hoststand.ui.main_window import MainWindow
+
+    app = qt_app()
+    import sys as _sys
+
+    interval = float(os.environ.get("BENCH_SWITCH_INTERVAL", "0") or 0)
+    if interval:
+        _sys.setswitchinterval(interval)
+    with sandbox_process(EVENING, extra_reservations=940, extra_tables=134) as sb:
+        core = make_core(sb, ManualClock(EVENING))
+        window = MainWindow(core.service)
+        window.resize(1440, 900)
+        window.show()
+        gaps: list[float] = []
+        last = [time.perf_counter()]
+
+        def beat() -> None:
+            now = time.perf_counter()
+            gaps.append((now - last[0]) * 1000)
+            last[0] = now
+
+        timer = QTimer()
+        timer.setInterval(5)
+        timer.timeout.connect(beat)
+
+        async def scenario() -> None:
+            if warm:
+                other = make_core(sb, ManualClock(EVENING))
+                await other.engine.puller.pull_all()
+                other.service.reservations()
+                other.service.floor()
+                await other.engine.booking.aclose()
+                await other.engine.pos.aclose()
+            from hoststand.app import tune_runtime
+
+            tune_runtime()  # as the app does once its window is up
+            await asyncio.sleep(0.2)
+            timer.start()
+            await asyncio.sleep(0.1)
+            gaps.clear()
+            last[0] = time.perf_counter()
+            t0 = time.perf_counter()
+            await core.engine.puller.pull_all()
+            await asyncio.sleep(0.3)  # the coalesced UI refresh after the pull happens on the loop too
+            scenario.elapsed = time.perf_counter() - t0
+            timer.stop()
+            await core.engine.booking.aclose()
+            await core.engine.pos.aclose()
+
+        loop = qasync.QEventLoop(app)
+        asyncio.set_event_loop(loop)
+        with loop:
+            loop.run_until_complete(scenario())
+        window.close()
+        core.store.close()
+    worst = max(gaps) - 5 if gaps else float("nan")
+    top = sorted(gaps, reverse=True)[:5]
+    prefix = "warm_" if warm else ""
+    return {
+        f"{prefix}max_stall_ms": round(worst, 1),
+        f"{prefix}stall_top5_gaps_ms": [round(g - 5, 1) for g in top],
+        f"{prefix}stall_heartbeats": len(gaps),
+        f"{prefix}stall_pull_s": round(getattr(scenario, "elapsed", float("nan")), 3),
+        f"{prefix}stall_rows_shown": len(core.service.reservations()),
+    }
+
+
+BENCHMARKS = {
+    "startup": bench_startup,
+    "checkin_ui": bench_checkin_ui,
+    "pull": bench_pull,
+    "stall": bench_stall,
+    "stall_warm": lambda: bench_stall(warm=True),
+}

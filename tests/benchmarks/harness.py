@@ -1,0 +1,140 @@
+"""Shared parts of the benchmarks: vendor sandboxes in their own process, a core over them, a window.
+
+The sandboxes run in a separate process (multiprocessing, spawn) so that simulating the vendors never
+competes with the app under test for the interpreter lock; figures then measure hoststand, not the fake.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import statistics
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+NY = ZoneInfo("America/New_York")
+EVENING = datetime(2026, 11, 27, 18, 0, tzinfo=NY)
+
+
+def _serve(conn, now_iso: str, extra_reservations: int, extra_tables: int) -> None:
+    from hoststand.sandbox.server import SandboxServer, SeedOptions
+
+    srv = SandboxServer(
+        booking="opentable",
+        pos="toast",
+        seed=SeedOptions(
+            now=datetime.fromisoformat(now_iso),
+            timezone="America/New_York",
+            seed=7,
+            extra_reservations=extra_reservations,
+            extra_tables=extra_tables,
+        ),
+    )
+    srv.start()
+    conn.send({"urls": srv.urls, "credentials": srv.credentials})
+    conn.recv()  # wait for "stop"
+    srv.stop()
+
+
+@dataclass
+class RemoteSandbox:
+    urls: dict
+    credentials: dict
+
+    def admin(self, path: str, body: dict | None = None) -> dict:
+        url = self.urls["admin"] + path
+        r = httpx.post(url, json=body or {}, timeout=30) if body is not None else httpx.get(url, timeout=30)
+        r.raise_for_status()
+        return r.json()
+
+    def fault(self, api: str, **body) -> None:
+        self.admin("/_sandbox/faults", {"api": api, **body})
+
+
+@contextmanager
+def sandbox_process(now: datetime = EVENING, *, extra_reservations: int = 0, extra_tables: int = 0):
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=_serve, args=(child, now.isoformat(), extra_reservations, extra_tables), daemon=True)
+    proc.start()
+    if not parent.poll(60):
+        proc.terminate()
+        raise RuntimeError("the sandbox process did not start")
+    info = parent.recv()
+    try:
+        yield RemoteSandbox(info["urls"], info["credentials"])
+    finally:
+        try:
+            parent.send("stop")
+        except (BrokenPipeError, OSError):
+            pass
+        proc.join(10)
+        if proc.is_alive():
+            proc.terminate()
+
+
+def make_ports(sb: RemoteSandbox, clock, *, event_hooks: dict | None = None):
+    from hoststand.connectors.base import Credentials
+    from hoststand.connectors.registry import make_booking, make_pos
+
+    ot, toast = sb.credentials["opentable"], sb.credentials["toast"]
+    from hoststand.connectors.http import make_client
+
+    booking_client = pos_client = None
+    if event_hooks:
+        booking_client = make_client(sb.urls["opentable"])
+        booking_client.event_hooks = event_hooks
+        pos_client = make_client(sb.urls["toast"])
+        pos_client.event_hooks = event_hooks
+    kwargs_b = {"client": booking_client} if booking_client else {}
+    kwargs_p = {"client": pos_client} if pos_client else {}
+    booking = make_booking(
+        "opentable", base_url=sb.urls["opentable"], credentials=Credentials(ot["client_id"], ot["client_secret"]),
+        rid=ot["rid"], clock=clock, tz="America/New_York", **kwargs_b,
+    )
+    pos = make_pos(
+        "toast", base_url=sb.urls["toast"], credentials=Credentials(toast["client_id"], toast["client_secret"]),
+        restaurant_guid=toast["restaurant_guid"], clock=clock, tz="America/New_York", **kwargs_p,
+    )
+    return booking, pos
+
+
+def make_core(sb: RemoteSandbox, clock, data_dir: Path | None = None, *, event_hooks: dict | None = None):
+    from hoststand.app import build_core, load_layout
+    from hoststand.domain.settings import RestaurantSettings
+    from hoststand.store import open_store
+
+    data_dir = data_dir or Path(tempfile.mkdtemp(prefix="hoststand-bench-"))
+    booking, pos = make_ports(sb, clock, event_hooks=event_hooks)
+    return build_core(
+        settings=RestaurantSettings(name="The Corner Bistro", timezone="America/New_York"),
+        layout=load_layout(ROOT / "resources" / "floorplans" / "bistro.json"),
+        store=open_store(data_dir / "hoststand.sqlite"),
+        booking=booking,
+        pos=pos,
+        clock=clock,
+    )
+
+
+def summary(values: list[float]) -> dict:
+    values = sorted(values)
+    return {
+        "median": statistics.median(values),
+        "min": values[0],
+        "max": values[-1],
+        "runs": len(values),
+    }
+
+
+def qt_app():
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    return QApplication.instance() or QApplication([])
