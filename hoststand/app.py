@@ -27,6 +27,7 @@ from hoststand.domain.model import FloorLayout
 from hoststand.domain.settings import RestaurantSettings
 from hoststand.services import HostService
 from hoststand.store import Store, StoreError, open_store
+from hoststand.sync.health import HealthMonitor
 from hoststand.sync.runner import SyncEngine
 
 log = logging.getLogger(__name__)
@@ -44,8 +45,9 @@ class Core:
     store: Store
     bus: ChangeBus
     clock: Clock
-    engine: SyncEngine
+    health: HealthMonitor
     service: HostService
+    engine: SyncEngine | None = None  # attached once the connectors exist (after the first paint in the app)
 
 
 def load_layout(path: Path) -> FloorLayout:
@@ -65,9 +67,8 @@ def open_cache(data_dir: Path, name: str = CACHE_NAME) -> Store:
     return store
 
 
-def build_connectors(config: Config, *, clock: Clock) -> tuple[BookingPort, PosPort]:
-    """Connectors for a configured restaurant, with secrets from the OS keyring."""
-    from hoststand.connectors.registry import make_booking, make_pos
+def read_credentials(config: Config) -> tuple[Credentials, Credentials]:
+    """(booking, POS) credentials: client ids from the configuration, secrets from the OS keyring."""
     from hoststand.secrets import KeyringUnavailable, SecretMissing, get_secret
 
     try:
@@ -75,11 +76,21 @@ def build_connectors(config: Config, *, clock: Clock) -> tuple[BookingPort, PosP
         p_secret = get_secret("pos", config.pos.kind, config.pos.client_id)
     except (KeyringUnavailable, SecretMissing) as exc:
         raise AppError(str(exc)) from exc
+    return Credentials(config.booking.client_id, b_secret), Credentials(config.pos.client_id, p_secret)
+
+
+def build_connectors(
+    config: Config, *, clock: Clock, credentials: tuple[Credentials, Credentials] | None = None
+) -> tuple[BookingPort, PosPort]:
+    """Connectors for a configured restaurant (imports httpx and the adapters: done after the first paint)."""
+    from hoststand.connectors.registry import make_booking, make_pos
+
+    b_cred, p_cred = credentials or read_credentials(config)
     tz = config.restaurant.timezone
     booking = make_booking(
         config.booking.kind,
         base_url=config.booking.base_url,
-        credentials=Credentials(config.booking.client_id, b_secret),
+        credentials=b_cred,
         clock=clock,
         tz=tz,
         **config.booking.options,
@@ -87,12 +98,38 @@ def build_connectors(config: Config, *, clock: Clock) -> tuple[BookingPort, PosP
     pos = make_pos(
         config.pos.kind,
         base_url=config.pos.base_url,
-        credentials=Credentials(config.pos.client_id, p_secret),
+        credentials=p_cred,
         clock=clock,
         tz=tz,
         **config.pos.options,
     )
     return booking, pos
+
+
+def build_local_core(*, settings: RestaurantSettings, layout: FloorLayout, store: Store, clock: Clock) -> Core:
+    """Everything the screen needs to show the cache: no connector, no network, no httpx import."""
+    bus = ChangeBus()
+    health = HealthMonitor(clock, bus)
+    service = HostService(store, layout=layout, settings=settings, clock=clock, bus=bus, health=health)
+    return Core(settings, layout, store, bus, clock, health, service)
+
+
+def attach_sync(core: Core, booking: BookingPort, pos: PosPort, *, pull_interval: float = 15.0) -> SyncEngine:
+    """Connect the core to the vendors: the puller, replayer and prober, sharing the core's bus and health."""
+    engine = SyncEngine(
+        core.store,
+        booking,
+        pos,
+        layout=core.layout,
+        settings=core.settings,
+        clock=core.clock,
+        bus=core.bus,
+        health=core.health,
+        pull_interval=pull_interval,
+    )
+    core.engine = engine
+    core.service.attach_sync(refresh=engine.refresh_now, tab_name_max=pos.limits.tab_name_max)
+    return engine
 
 
 def build_core(
@@ -105,21 +142,10 @@ def build_core(
     clock: Clock,
     pull_interval: float = 15.0,
 ) -> Core:
-    bus = ChangeBus()
-    engine = SyncEngine(
-        store, booking, pos, layout=layout, settings=settings, clock=clock, bus=bus, pull_interval=pull_interval
-    )
-    service = HostService(
-        store,
-        layout=layout,
-        settings=settings,
-        clock=clock,
-        bus=bus,
-        health=engine.health,
-        refresh=engine.refresh_now,
-        tab_name_max=pos.limits.tab_name_max,
-    )
-    return Core(settings, layout, store, bus, clock, engine, service)
+    """The whole core at once (tests, benchmarks, the demo)."""
+    core = build_local_core(settings=settings, layout=layout, store=store, clock=clock)
+    attach_sync(core, booking, pos, pull_interval=pull_interval)
+    return core
 
 
 def tune_runtime() -> None:
@@ -134,10 +160,15 @@ def run_app(config: Config, *, data_dir: Path | None = None) -> int:
     started = time.perf_counter()
     clock = SystemClock()
     layout = load_layout(config.floor_plan)
+    credentials = read_credentials(config)  # fail before opening a window when a secret is missing
     store = open_cache(data_dir or default_data_dir())
-    booking, pos = build_connectors(config, clock=clock)
-    core = build_core(settings=config.restaurant, layout=layout, store=store, booking=booking, pos=pos, clock=clock)
-    return run_gui(core, title=f"hoststand — {config.restaurant.name}", started_at=started)
+    core = build_local_core(settings=config.restaurant, layout=layout, store=store, clock=clock)
+    return run_gui(
+        core,
+        title=f"hoststand — {config.restaurant.name}",
+        started_at=started,
+        connect=lambda: build_connectors(config, clock=clock, credentials=credentials),
+    )
 
 
 def run_gui(
@@ -149,8 +180,12 @@ def run_gui(
     menus: Callable[[object], list] | None = None,  # parent → extra QMenus (the demo's controls)
     on_close: Callable[[], None] | None = None,
     started_at: float | None = None,
+    connect: Callable[[], tuple[BookingPort, PosPort]] | None = None,
 ) -> int:
-    """Open the main window over `core` and run until it closes (or, with `screenshot`, until it is saved)."""
+    """Open the main window over `core` and run until it closes (or, with `screenshot`, until it is saved).
+
+    The window first shows the cache; `connect` (when the core has no sync engine yet) then builds the
+    connectors, so importing the HTTP stack never delays the first paint."""
     if screenshot is not None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import qasync
@@ -177,6 +212,11 @@ def run_gui(
         app.aboutToQuit.connect(closed.set)
         window.refresh_all()
         window.show()
+        await asyncio.sleep(0)  # let the first frame paint before anything heavier
+        if core.engine is None:
+            if connect is None:
+                raise AppError("No connectors to start.")
+            attach_sync(core, *connect())
         tune_runtime()
         await core.engine.start()
         try:

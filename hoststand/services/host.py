@@ -77,6 +77,11 @@ class HostService:
     def undo_label(self) -> str | None:
         return self.commands.undo_label()
 
+    def attach_sync(self, *, refresh: Callable[[], None], tab_name_max: int) -> None:
+        """Called once the connectors exist: where "refresh now" goes, and the POS's note limit."""
+        self._refresh = refresh
+        self.commands.tab_name_max = tab_name_max
+
     # notifications & sync
     def subscribe(self, fn: Callable[[Change], None]) -> Callable[[], None]:
         return self.bus.subscribe(fn)
