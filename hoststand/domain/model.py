@@ -221,6 +221,7 @@ class Reservation:
     guest_request: str = ""  # the guest's note for this visit
     venue_notes: str = ""  # the restaurant's notes for this visit
     booked_party_size: int | None = None  # party size as booked, when the host resized at seating
+    cover_override: int | None = None  # covers a manager set by hand; beats the POS ("POS wins" otherwise)
     version: int = 0  # vendor sequence number
     last_seen: datetime | None = None
     arrived_at: datetime | None = None
@@ -268,6 +269,9 @@ class Ticket:
     currency: str = "USD"
     tab_name: str = ""
     last_seen: datetime | None = None
+    placeholder: bool = False  # opened ahead of the party's arrival, carrying only the reservation's details
+    stage_since: datetime | None = None  # when the POS stage last changed (as first seen)
+    item_names: tuple[str, ...] = ()  # what was ordered, as the POS names it
 
     @property
     def is_live(self) -> bool:
@@ -290,6 +294,11 @@ class WaitlistEntry:
     seated_at: datetime | None = None
     notified_at: datetime | None = None
     notified_how: str | None = None
+    quoted_at: datetime | None = None
+    dietary: tuple[str, ...] = ()
+    reservation_id: str | None = None  # the walk-in party created when it was seated
+    table_ids: tuple[str, ...] = ()
+    notifications: tuple[tuple[datetime, str], ...] = ()  # (when, how): every call or text, recorded
 
 
 class ActionTarget(StrEnum):

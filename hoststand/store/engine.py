@@ -31,7 +31,7 @@ from hoststand.store import rows as _rows  # noqa: F401  (registers the tables o
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class StoreError(Exception):
@@ -54,8 +54,22 @@ def _migrate_0_to_1(conn: sqlite3.Connection) -> None:
     # create_all runs through SQLAlchemy in open_store(); nothing to do on the raw connection.
 
 
+def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
+    """Version 2: guest visit history, placeholder tickets and course-stage times, manual cover overrides.
+    (New tables — waitlist, table_block — are created from the rows after the upgrade.)"""
+    for statement in (
+        "ALTER TABLE guest ADD COLUMN total_covers INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE guest ADD COLUMN items_ordered TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE reservation ADD COLUMN cover_override INTEGER",
+        "ALTER TABLE ticket ADD COLUMN placeholder BOOLEAN NOT NULL DEFAULT 0",
+        "ALTER TABLE ticket ADD COLUMN stage_since VARCHAR(32)",
+        "ALTER TABLE ticket ADD COLUMN item_names TEXT NOT NULL DEFAULT '[]'",
+    ):
+        conn.execute(statement)
+
+
 # Each entry upgrades from version N-1 to N, on a raw sqlite3 connection inside one transaction.
-MIGRATIONS: dict[int, Migration] = {1: _migrate_0_to_1}
+MIGRATIONS: dict[int, Migration] = {1: _migrate_0_to_1, 2: _migrate_1_to_2}
 
 
 def _configure(dbapi_conn, _record) -> None:

@@ -76,6 +76,8 @@ def guest_from_row(r: GuestRow) -> Guest:
         external_id=r.external_id,
         version=r.version,
         last_seen=r.last_seen,
+        total_covers=r.total_covers,
+        items_ordered=tuple((str(i), int(n)) for i, n in (r.items_ordered or [])),
     )
 
 
@@ -99,6 +101,8 @@ def _guest_values(g: Guest) -> dict:
         currency=g.currency,
         version=g.version,
         last_seen=g.last_seen,
+        total_covers=g.total_covers,
+        items_ordered=[[i, n] for i, n in g.items_ordered],
     )
 
 
@@ -183,6 +187,7 @@ def reservation_from_row(r: ReservationRow) -> Reservation:
         guest_request=r.guest_request,
         venue_notes=r.venue_notes,
         booked_party_size=r.booked_party_size,
+        cover_override=r.cover_override,
         version=r.version,
         last_seen=r.last_seen,
         arrived_at=r.arrived_at,
@@ -199,6 +204,7 @@ def _reservation_values(res: Reservation, service_date: date) -> dict:
         service_date=service_date,
         party_size=res.party_size,
         booked_party_size=res.booked_party_size,
+        cover_override=res.cover_override,
         start=res.start,
         duration_min=int(res.duration.total_seconds() // 60),
         status=res.status.value,
@@ -311,6 +317,9 @@ def ticket_from_row(r: TicketRow) -> Ticket:
         currency=r.currency,
         tab_name=r.tab_name,
         last_seen=r.last_seen,
+        placeholder=bool(r.placeholder),
+        stage_since=r.stage_since,
+        item_names=tuple(r.item_names or ()),
     )
 
 
@@ -332,6 +341,9 @@ def _ticket_values(t: Ticket) -> dict:
         currency=t.currency,
         tab_name=t.tab_name,
         last_seen=t.last_seen,
+        placeholder=t.placeholder,
+        stage_since=t.stage_since,
+        item_names=list(t.item_names),
     )
 
 

@@ -47,6 +47,8 @@ class GuestRow(SQLModel, table=True):
     currency: str = "USD"
     version: int = 0
     last_seen: datetime | None = _dt()
+    total_covers: int = 0  # v2
+    items_ordered: list = _json()  # v2: [[item, times], …]
 
 
 class ReservationRow(SQLModel, table=True):
@@ -81,6 +83,7 @@ class ReservationRow(SQLModel, table=True):
     finished_at: datetime | None = _dt()
     cancelled_at: datetime | None = _dt()
     local_change_at: datetime | None = _dt()  # the host changed it here; protects host-owned fields from older pulls
+    cover_override: int | None = None  # v2
 
 
 class PosServiceAreaRow(SQLModel, table=True):
@@ -136,6 +139,9 @@ class TicketRow(SQLModel, table=True):
     tab_name: str = ""
     business_date: int | None = None
     last_seen: datetime | None = _dt()
+    placeholder: bool = False  # v2
+    stage_since: datetime | None = _dt()  # v2
+    item_names: list[str] = _json()  # v2
 
 
 class OutboxRow(SQLModel, table=True):
@@ -206,6 +212,43 @@ class UndoRow(SQLModel, table=True):
     ticket_id: str | None = None  # a ticket the command created
     action_ids: list[str] = _json()  # outbox actions the command enqueued
     reverted_at: datetime | None = _dt()
+
+
+class WaitlistRow(SQLModel, table=True):
+    """v2: walk-in parties waiting for a table."""
+
+    __tablename__ = "waitlist"
+
+    id: str = Field(primary_key=True)
+    name: str
+    party_size: int
+    added_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    phone: str | None = None
+    notes: str = ""
+    allergens: list[str] = _json()
+    allergy_notes: str = ""
+    dietary: list[str] = _json()
+    quoted_minutes: int | None = None
+    quoted_at: datetime | None = _dt()
+    status: str = "waiting"
+    removed_reason: str | None = None
+    seated_at: datetime | None = _dt()
+    notified_at: datetime | None = _dt()
+    notified_how: str | None = None
+    notifications: list = _json()  # [[iso time, how], …]
+    reservation_id: str | None = None
+    table_ids: list[str] = _json()
+
+
+class TableBlockRow(SQLModel, table=True):
+    """v2: a table the manager took out of service (broken chair, private event)."""
+
+    __tablename__ = "table_block"
+
+    table_id: str = Field(primary_key=True)
+    reason: str = ""
+    since: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    until: datetime | None = _dt()
 
 
 class SyncStateRow(SQLModel, table=True):

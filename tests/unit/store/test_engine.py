@@ -105,3 +105,34 @@ def test_naive_datetimes_are_refused(store):
     with pytest.raises(Exception, match="naive"):
         with store.write() as s:
             repos.save_guest(s, Guest(id="g", first_name="A", last_name="B", last_visit=datetime(2026, 1, 1)))
+
+
+def test_a_real_version_1_cache_is_backed_up_and_upgraded_with_nothing_lost(tmp_path):
+    """A cache written by the first release (tests/unit/store/fixtures/cache-v1.sqlite) opens in this one."""
+    import shutil
+    from pathlib import Path
+
+    from hoststand.domain.model import ActionState
+    from hoststand.store import outbox, repos
+
+    fixture = Path(__file__).parent / "fixtures" / "cache-v1.sqlite"
+    path = tmp_path / "hoststand.sqlite"
+    shutil.copy(fixture, path)
+    store = open_store(path)
+    assert store.backup_path is not None
+    backup = sqlite3.connect(store.backup_path)
+    assert backup.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert backup.execute("SELECT allergy_notes FROM guest WHERE id='g1'").fetchone()[0] == "no nuts pls, epipen"
+    backup.close()
+    assert int(store.pragma("user_version")) == SCHEMA_VERSION
+    with store.read() as s:
+        guest = repos.get_guest(s, "g1")
+        res = repos.get_reservation(s, "r1")
+        ticket = repos.get_ticket(s, "t1")
+        action = outbox.get(s, "a1")
+    assert guest.allergy_notes == "no nuts pls, epipen" and guest.visits == 3 and guest.total_covers == 0
+    assert res.table_ids == ("T12",) and res.cover_override is None
+    assert ticket.covers == 4 and ticket.placeholder is False and ticket.stage_since is None
+    assert action.state is ActionState.PENDING and action.payload["allergy_text"] == "no nuts pls, epipen"
+    assert store.integrity_check() == "ok"
+    store.close()
