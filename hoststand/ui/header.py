@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from hoststand.services.views import ApiHealthView, HeaderView
@@ -103,12 +103,21 @@ class HealthChip(QFrame):
     def text(self) -> str:
         return self.label.text()
 
+    def mouseReleaseEvent(self, event) -> None:  # noqa: ANN001
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit(self.kind)
+        super().mouseReleaseEvent(event)
+
 
 class _Notice(QFrame):
-    """A chip with a mark and words: queued actions, failures, conflicts, stale data."""
+    """A chip with a mark and words: queued actions, failures, conflicts, stale data. Tapping it opens
+    the page that explains it."""
+
+    clicked = Signal(str)
 
     def __init__(self, kind: str, tone: str, mark: str | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setObjectName("noticeChip")
         self.setProperty("tone", tone)
         self.kind = kind
@@ -191,6 +200,8 @@ class OutageBanner(QFrame):
 class HeaderBar(QFrame):
     """The dark bar across the top of the window, and the outage banner under it."""
 
+    notice_clicked = Signal(str)  # "queued", "dead" or "conflicts"
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("header")
@@ -241,6 +252,7 @@ class HeaderBar(QFrame):
         self.queued = _Notice("queued", "info", marks.PENDING)
         for w in (self.conflicts, self.dead, self.queued):
             self.status_row.addWidget(w, 0, Qt.AlignmentFlag.AlignVCenter)
+            w.clicked.connect(self.notice_clicked)
         self.chips_row = QHBoxLayout()
         self.chips_row.setSpacing(8)
         self.status_row.addLayout(self.chips_row)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +34,7 @@ from hoststand.domain.model import ReservationStatus, TableState
 from hoststand.services.views import CommandResult
 from hoststand.ui import theme
 from hoststand.ui.bridge import ChangeBridge
+from hoststand.ui.pages import Page, PageBar
 from hoststand.ui.view_loader import ALL_TOPICS, Snapshot, ViewLoader, load_snapshot
 from hoststand.ui.details_panel import DetailsPanel
 from hoststand.ui.floor_plan import FloorPlanView
@@ -142,13 +144,23 @@ class MainWindow(QMainWindow):
         self.split.setStretchFactor(0, 2)
         self.split.setStretchFactor(1, 3)
 
+        self.page_bar = PageBar()
+        self.page_bar.add("host", "Tonight")
+        self.page_bar.selected.connect(self.show_page)
+        self.header.notice_clicked.connect(lambda kind: self.show_page("conflicts" if kind == "conflicts" else "queue"))
+        self.pages = QStackedWidget()
+        self.pages.setObjectName("pages")
+        self.pages.addWidget(self.split)
+        self._pages: dict[str, Page] = {}
+
         central = QWidget()
         central.setObjectName("central")
         col = QVBoxLayout(central)
         col.setContentsMargins(0, 0, 0, 0)
         col.setSpacing(0)
         col.addWidget(self.header)
-        col.addWidget(self.split, 1)
+        col.addWidget(self.page_bar)
+        col.addWidget(self.pages, 1)
         self.setCentralWidget(central)
 
         self.messages = MessageBar()
@@ -236,6 +248,44 @@ class MainWindow(QMainWindow):
 
     def _on_change(self, change: Change) -> None:
         self.loader.request(set(change.topics))  # read off the GUI thread; applied in _apply
+        page = self.current_page()
+        if page is not None and page.topics & change.topics:
+            self._refresh_page(page)
+
+    # -------------------------------------------------------------------------------- pages
+
+    def add_page(self, key: str, title: str, page: Page) -> None:
+        """Add a screen (waitlist, pacing, …) with its button under the header."""
+        self._pages[key] = page
+        self.pages.addWidget(page)
+        self.page_bar.add(key, title)
+
+    def page(self, key: str) -> Page | None:
+        return self._pages.get(key)
+
+    def current_page(self) -> Page | None:
+        w = self.pages.currentWidget()
+        return w if isinstance(w, Page) else None
+
+    def current_page_key(self) -> str:
+        page = self.current_page()
+        return next((k for k, p in self._pages.items() if p is page), "host")
+
+    def show_page(self, key: str) -> None:
+        page = self._pages.get(key)
+        self.page_bar.set_current(key if page is not None else "host")
+        if page is None:
+            self.pages.setCurrentWidget(self.split)
+            return
+        self._refresh_page(page)
+        self.pages.setCurrentWidget(page)
+
+    def _refresh_page(self, page: Page) -> None:
+        try:
+            page.refresh()
+        except Exception:  # a page that cannot read its data must not take the window down
+            log.exception("refreshing %s failed", type(page).__name__)
+            self._on_load_failed("page")
 
     def _on_tick(self) -> None:
         self.loader.request({"reservations", "tables"})
