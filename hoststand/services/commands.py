@@ -113,9 +113,14 @@ class HostCommands:
     def _seat(
         self, s: Session, before: Reservation, seated: Reservation, guest: Guest | None, now: datetime
     ) -> tuple[Ticket, list[str]]:
-        day = service_day.service_date(seated.start, self.settings.tz, self.settings.service_day_rollover_hour)
+        repos.save_reservation(s, seated, service_date=self._day(seated), local_change_at=now)
+        ticket, actions = self._open_ticket(s, seated, guest, now)
+        a_status = self._tell_platform(s, seated, now, server_name=guest.preferred_server if guest else None)
+        return ticket, actions + [a_status.id]
+
+    def _open_ticket(self, s: Session, seated: Reservation, guest: Guest | None, now: datetime) -> tuple[Ticket, list[str]]:
+        """A ticket at the party's (first) table, and the outbox action that opens it on the POS."""
         business_day = service_day.service_date(now, self.settings.tz, self.settings.service_day_rollover_hour)
-        repos.save_reservation(s, seated, service_date=day, local_change_at=now)
         notes = build_ticket_notes(guest, seated, tab_name_max=self.tab_name_max)
         server_guid = self._server_guid(s, guest.preferred_server if guest else None)
         open_id = repos.new_id()
@@ -154,8 +159,7 @@ class HostCommands:
             table_id=ticket.table_id,
             action_id=open_id,
         )
-        a_status = self._tell_platform(s, seated, now, server_name=guest.preferred_server if guest else None)
-        return ticket, [a_open.id, a_status.id]
+        return ticket, [a_open.id]
 
     def _tell_platform(self, s: Session, res: Reservation, now: datetime, server_name: str | None = None):
         return outbox.enqueue(
@@ -201,6 +205,139 @@ class HostCommands:
         self._publish(res.id, res.table_ids)
         return CommandResult(True, f"{res.guest_name or 'Party'} ({res.party_size}) is here and waiting.", res.id,
                              undo_label=f"Undo: {label}")
+
+    # ------------------------------------------------------------------- cancel, no-show, move, resize
+
+    def cancel(self, reservation_id: str, *, status: ReservationStatus = S.CANCELLED) -> CommandResult:
+        """Cancel (or mark a no-show): the platform is told, a placeholder ticket is voided, the table freed."""
+        verb = "cancel" if status is S.CANCELLED else "mark as a no-show"
+        now = self.clock.now()
+        with self.store.write() as s:
+            res = repos.get_reservation(s, reservation_id)
+            if res is None:
+                return CommandResult(False, "That reservation is no longer in tonight's list.")
+            if res.status not in (S.BOOKED, S.ARRIVED):
+                return CommandResult(False, _cannot(res, verb), reservation_id)
+            after = transition(res, status, now)
+            repos.save_reservation(s, after, service_date=self._day(res), local_change_at=now)
+            actions = [self._tell_platform(s, after, now).id]
+            actions += self._void_placeholders(s, after, now)
+            words = "cancelled" if status is S.CANCELLED else "marked a no-show"
+            label = f"{'cancel' if status is S.CANCELLED else 'no-show'} {res.guest_name or 'party'}"
+            repos.push_undo(s, at=now, description=label, reservation_id=res.id, before=_snapshot(res), ticket_id=None,
+                            action_ids=actions)
+            self._audit(s, now, status.value, res.id, None, {})
+        self._publish(res.id, res.table_ids)
+        return CommandResult(True, f"{res.guest_name or 'Party'} ({res.party_size}) {words}; the table is free.", res.id,
+                             undo_label=f"Undo: {label}")
+
+    def no_show(self, reservation_id: str) -> CommandResult:
+        return self.cancel(reservation_id, status=S.NO_SHOW)
+
+    def move(self, reservation_id: str, table_ids: tuple[str, ...]) -> CommandResult:
+        """Reassign a party to other table(s). A seated party's empty ticket is reopened at the new table;
+        a ticket with items stays where it is on the POS, and the host is told to move it there."""
+        now = self.clock.now()
+        tables = tuple(table_ids)
+        unknown = [t for t in tables if t not in self._table_ids]
+        if not tables or unknown:
+            return CommandResult(False, f"Table {', '.join(unknown) or '?'} is not on the floor plan.", reservation_id)
+        with self.store.write() as s:
+            res = repos.get_reservation(s, reservation_id)
+            if res is None:
+                return CommandResult(False, "That reservation is no longer in tonight's list.")
+            if not res.status.is_open:
+                return CommandResult(False, _cannot(res, "move"), reservation_id)
+            if tables == res.table_ids:
+                return CommandResult(True, f"{res.guest_name or 'Party'} is already at {self._label(tables)}.", res.id)
+            if res.status is S.SEATED:
+                taken = self._occupant(s, tables, exclude=res.id)
+                if taken:
+                    return CommandResult(False, taken, res.id)
+            moved = replace(res, table_ids=tables)
+            repos.save_reservation(s, moved, service_date=self._day(res), local_change_at=now)
+            actions = [self._tell_platform(s, moved, now).id]
+            message = f"{res.guest_name or 'Party'} moved to {self._label(tables)}."
+            ticket_id = None
+            if res.status is S.SEATED:
+                live = [t for t in repos.tickets_for_reservation(s, res.id) if t.is_live]
+                ticket = live[-1] if live else None
+                if ticket is not None and ticket.stage is CourseStage.OPENED:
+                    actions += self._void_ticket(s, ticket, res, now)
+                    guest = repos.get_guest(s, res.guest_id)
+                    new_ticket, more = self._open_ticket(s, moved, guest, now)
+                    actions += more
+                    ticket_id = new_ticket.id
+                    message += " Its ticket moves with it."
+                elif ticket is not None:
+                    repos.save_ticket(s, replace(ticket, table_id=tables[0]))
+                    message += " The check already has items: move it on the POS too."
+            label = f"move {res.guest_name or 'party'} to {self._label(tables)}"
+            repos.push_undo(s, at=now, description=label, reservation_id=res.id, before=_snapshot(res),
+                            ticket_id=ticket_id, action_ids=actions)
+            self._audit(s, now, "moved", res.id, tables[0], {"from": list(res.table_ids), "to": list(tables)})
+        self._publish(res.id, res.table_ids + tables)
+        return CommandResult(True, message, res.id, undo_label=f"Undo: {label}")
+
+    def resize(self, reservation_id: str, party_size: int) -> CommandResult:
+        """Change the party size. Before seating the platform is told; once seated the POS owns covers,
+        so the host's number is kept as a manual override."""
+        now = self.clock.now()
+        if party_size < 1 or party_size > 50:
+            return CommandResult(False, "Party size must be between 1 and 50.", reservation_id)
+        with self.store.write() as s:
+            res = repos.get_reservation(s, reservation_id)
+            if res is None:
+                return CommandResult(False, "That reservation is no longer in tonight's list.")
+            if not res.status.is_open:
+                return CommandResult(False, _cannot(res, "resize"), reservation_id)
+            if res.status is S.SEATED:
+                after = replace(res, cover_override=party_size)
+                actions: list[str] = []
+                message = f"Covers for {res.guest_name or 'the party'} set to {party_size} (overrides the POS)."
+            else:
+                after = replace(res, party_size=party_size, booked_party_size=res.booked_party_size or res.party_size)
+                actions = [self._tell_platform(s, after, now).id]
+                message = f"{res.guest_name or 'Party'} is now a party of {party_size}."
+            repos.save_reservation(s, after, service_date=self._day(res), local_change_at=now)
+            label = f"resize {res.guest_name or 'party'} to {party_size}"
+            repos.push_undo(s, at=now, description=label, reservation_id=res.id, before=_snapshot(res), ticket_id=None,
+                            action_ids=actions)
+            self._audit(s, now, "resized", res.id, None, {"from": res.party_size, "to": party_size})
+        self._publish(res.id, res.table_ids)
+        return CommandResult(True, message, res.id, undo_label=f"Undo: {label}")
+
+    def _void_ticket(self, s: Session, ticket: Ticket, res: Reservation, now: datetime) -> list[str]:
+        """Void a ticket: withdraw its open action if it was never sent, else queue a void."""
+        if ticket.external_id and outbox.cancel(s, ticket.external_id, now=now, reason="superseded before it was sent"):
+            repos.delete_ticket(s, ticket.id)
+            return []
+        a = outbox.enqueue(
+            s,
+            kind="pos.void_ticket",
+            target=ActionTarget.POS,
+            order_key=f"pos:{res.id}",
+            payload={
+                "ticket_id": ticket.id,
+                "pos_id": ticket.pos_id,
+                "open_action_id": ticket.external_id,
+                "business_date": service_day.service_date(now, self.settings.tz, self.settings.service_day_rollover_hour).isoformat(),
+            },
+            now=now,
+            reservation_id=res.id,
+            table_id=ticket.table_id,
+        )
+        return [a.id]
+
+    def _void_placeholders(self, s: Session, res: Reservation, now: datetime) -> list[str]:
+        actions: list[str] = []
+        for t in repos.tickets_for_reservation(s, res.id):
+            if t.placeholder and t.is_live:
+                actions += self._void_ticket(s, t, res, now)
+        return actions
+
+    def _day(self, res: Reservation):
+        return service_day.service_date(res.start, self.settings.tz, self.settings.service_day_rollover_hour)
 
     # -------------------------------------------------------------------------------- suggestions
 
@@ -326,6 +463,9 @@ class HostCommands:
             elif a.kind == "booking.set_status" and a.state is not ActionState.DEAD and not status_sent:
                 self._tell_platform(s, restored, now)
                 status_sent = True
+            elif a.kind == "pos.void_ticket" and restored.status is S.SEATED and restored.table_ids:
+                # the old ticket was already voided (a move): open one again at the restored table
+                self._open_ticket(s, restored, repos.get_guest(s, restored.guest_id), now)
 
     # ------------------------------------------------------------------------------------ helpers
 

@@ -68,6 +68,18 @@ class HostService:
     def mark_arrived(self, reservation_id: str):
         return self.commands.mark_arrived(reservation_id)
 
+    def cancel(self, reservation_id: str):
+        return self.commands.cancel(reservation_id)
+
+    def no_show(self, reservation_id: str):
+        return self.commands.no_show(reservation_id)
+
+    def move(self, reservation_id: str, table_ids: tuple[str, ...]):
+        return self.commands.move(reservation_id, table_ids)
+
+    def resize(self, reservation_id: str, party_size: int):
+        return self.commands.resize(reservation_id, party_size)
+
     def suggest_tables(self, reservation_id: str, party_size: int | None = None):
         return self.commands.suggest(reservation_id, party_size)
 

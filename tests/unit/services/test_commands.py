@@ -118,3 +118,63 @@ def test_header_counts_covers(service):
     assert h.covers_seated == 2 + 4
     assert h.covers_booked == 4 + 2 + 2 + 3  # the cancelled party is not counted
     assert h.queued_actions == 2
+
+
+def test_cancel_frees_the_table_tells_the_platform_and_can_be_undone(service, store):
+    result = service.cancel("smith")
+    assert result.ok and "cancelled" in result.message
+    assert service.party("smith").status is ReservationStatus.CANCELLED
+    kinds = [a.kind for a in _actions(store, "smith")]
+    assert kinds == ["booking.set_status"]
+    assert _actions(store, "smith")[0].payload["status"] == "cancelled"
+    t12 = next(t for t in service.floor().tables if t.id == "T12")
+    assert t12.state.value == "free"
+    assert service.undo().ok and service.party("smith").status is ReservationStatus.BOOKED
+
+
+def test_a_seated_party_cannot_be_cancelled_or_marked_a_no_show(service):
+    assert not service.cancel("jones").ok
+    assert "already seated" in service.no_show("jones").message
+
+
+def test_moving_a_booked_party_reassigns_the_table_and_tells_the_platform(service, store):
+    result = service.move("smith", ("T13",))
+    assert result.ok
+    assert service.party("smith").table_label == "13"
+    payload = _actions(store, "smith")[-1].payload
+    assert payload["table_names"] == ["13"] and payload["status"] == "booked"
+
+
+def test_moving_a_seated_party_with_an_empty_ticket_reopens_it_at_the_new_table(service, store):
+    service.check_in("smith")
+    assert service.move("smith", ("T13",)).ok
+    with store.read() as s:
+        tickets = repos.tickets_for_reservation(s, "smith")
+    # the first ticket had not been sent yet: withdrawn, not voided; one live ticket at 13
+    live = [t for t in tickets if t.is_live]
+    assert [t.table_id for t in live] == ["T13"]
+    opens = [a for a in _actions(store, "smith") if a.kind == "pos.open_ticket"]
+    assert len(opens) == 1 and opens[0].payload["table_id"] == "T13"
+
+
+def test_moving_a_seated_party_onto_a_taken_table_is_refused(service):
+    service.check_in("smith")
+    result = service.move("smith", ("T1",))
+    assert not result.ok and "taken" in result.message
+
+
+def test_resizing_before_seating_changes_the_booking_after_seating_overrides_covers(service, store):
+    assert service.resize("smith", 5).ok
+    assert service.party("smith").party_size == 5
+    assert _actions(store, "smith")[-1].payload["party_size"] == 5
+    service.check_in("lee", ("T2",))
+    r = service.resize("lee", 3)
+    assert r.ok and "overrides the POS" in r.message
+    with store.read() as s:
+        assert repos.get_reservation(s, "lee").cover_override == 3
+
+
+def test_bad_input_gets_a_plain_message(service):
+    assert not service.resize("smith", 0).ok
+    assert "not on the floor plan" in service.move("smith", ("T99",)).message
+    assert "no longer" in service.cancel("nobody").message
