@@ -49,8 +49,14 @@ class TableStatus:
 
 
 def _occupies(ticket: Ticket) -> bool:
-    """A ticket still on the table: open up to paid (a paid party may still be sitting)."""
-    return ticket.table_id is not None and ticket.closed_at is None and ticket.stage in _STAGE_STATE
+    """A ticket still on the table: open up to paid (a paid party may still be sitting). A placeholder
+    opened ahead of a reservation occupies nothing: the party is not there yet (the table shows as held)."""
+    return (
+        ticket.table_id is not None
+        and ticket.closed_at is None
+        and ticket.stage in _STAGE_STATE
+        and not ticket.placeholder
+    )
 
 
 def is_stale(pos_last_heard: datetime | None, now: datetime, stale_after: timedelta) -> bool:

@@ -21,6 +21,8 @@ class RestaurantSettings:
     undo_window: timedelta = timedelta(minutes=5)
     currency: str = "USD"
     default_turn: timedelta = timedelta(minutes=90)
+    placeholders: bool = True  # open a POS ticket ahead of each booked party (off: the POS stays read-only)
+    placeholder_lead: timedelta = timedelta(minutes=30)  # how long before the booking its placeholder opens
 
     @property
     def tz(self) -> ZoneInfo:

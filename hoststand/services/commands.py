@@ -114,9 +114,32 @@ class HostCommands:
         self, s: Session, before: Reservation, seated: Reservation, guest: Guest | None, now: datetime
     ) -> tuple[Ticket, list[str]]:
         repos.save_reservation(s, seated, service_date=self._day(seated), local_change_at=now)
-        ticket, actions = self._open_ticket(s, seated, guest, now)
+        ticket, actions = self._take_over_placeholder(s, seated, now)
+        if ticket is None:
+            ticket, more = self._open_ticket(s, seated, guest, now)
+            actions += more
         a_status = self._tell_platform(s, seated, now, server_name=guest.preferred_server if guest else None)
         return ticket, actions + [a_status.id]
+
+    def _take_over_placeholder(self, s: Session, seated: Reservation, now: datetime) -> tuple[Ticket | None, list[str]]:
+        """The party's placeholder becomes its open ticket when it is already on the POS at the table the party
+        sits at (no second ticket). One not sent yet is withdrawn (a fresh ticket carries the live notes);
+        one at another table is voided. Returns (the ticket taken over or None, actions enqueued)."""
+        actions: list[str] = []
+        taken: Ticket | None = None
+        for t in repos.tickets_for_reservation(s, seated.id):
+            if not (t.placeholder and t.is_live):
+                continue
+            if taken is None and t.table_id == seated.table_ids[0] and not (
+                t.external_id and outbox.cancel(s, t.external_id, now=now, reason="the party arrived before it was sent")
+            ):
+                taken = replace(t, placeholder=False, covers=seated.party_size)
+                repos.save_ticket(s, taken)
+            elif t.table_id == seated.table_ids[0]:
+                repos.delete_ticket(s, t.id)  # withdrawn before it reached the POS
+            else:
+                actions += self._void_ticket(s, t, seated, now)
+        return taken, actions
 
     def _open_ticket(self, s: Session, seated: Reservation, guest: Guest | None, now: datetime) -> tuple[Ticket, list[str]]:
         """A ticket at the party's (first) table, and the outbox action that opens it on the POS."""
@@ -376,6 +399,8 @@ class HostCommands:
             for t in r.table_ids:
                 busy.setdefault(t, []).append((start, end))
         for t in repos.live_tickets(s):
+            if t.placeholder:
+                continue  # a reservation's placeholder: the reservation itself is counted above
             if t.table_id and (t.reservation_id is None or t.reservation_id not in linked):
                 opened = t.opened_at or now
                 busy.setdefault(t.table_id, []).append((opened, max(opened + self.settings.default_turn, now + timedelta(minutes=15))))
@@ -392,7 +417,7 @@ class HostCommands:
                 t = self._label(tuple(sorted(wanted & set(r.table_ids))))
                 return f"Table {t} is taken ({r.guest_name or 'a party'}, seated {since})."
         for t in repos.live_tickets(s):
-            if t.table_id in wanted and t.reservation_id != exclude:
+            if t.table_id in wanted and t.reservation_id != exclude and not t.placeholder:
                 res = repos.get_reservation(s, t.reservation_id) if t.reservation_id else None
                 if res is not None and res.status is not S.SEATED:
                     continue

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from hoststand.domain import service_day
 from hoststand.domain.clock import Clock
+from hoststand.domain.covers import covers_of
 from hoststand.domain.floor_state import derive_floor
 from hoststand.domain.model import (
     ActionState,
@@ -119,6 +120,9 @@ class FloorQueries:
         n = night or self.read_night()
         now, reservations, tickets, counts = n.now, n.reservations, n.live_tickets, n.counts
         walk_in_covers = sum(t.covers for t in tickets if t.reservation_id is None and t.table_id)
+        ticket_of = {t.reservation_id: t for t in tickets if t.reservation_id and not t.placeholder}
+        # once seated the POS's guest count is the truth ("POS wins"), unless a manager overrode it
+        seated_covers = sum(covers_of(r, ticket_of.get(r.id), override=r.cover_override) for r in reservations if r.status is S.SEATED)
         last_pull = n.feeds.get(FEED_RESERVATIONS)
         age = (now - last_pull.last_success).total_seconds() if last_pull and last_pull.last_success else None
         stale = age is None or age > self.settings.stale_after.total_seconds()
@@ -128,7 +132,7 @@ class FloorQueries:
             now_local=service_day.local(now, self.settings.tz),
             covers_booked=sum(r.party_size for r in reservations if r.status in _COUNTED),
             covers_arrived=sum(r.party_size for r in reservations if r.status is S.ARRIVED),
-            covers_seated=sum(r.party_size for r in reservations if r.status is S.SEATED) + walk_in_covers,
+            covers_seated=seated_covers + walk_in_covers,
             parties_total=sum(1 for r in reservations if r.status in _COUNTED),
             parties_seated=sum(1 for r in reservations if r.status is S.SEATED),
             apis=self.api_health(),
@@ -247,7 +251,8 @@ class FloorQueries:
                     pending=table.id in pending_tables or bool(res and res.id in pending),
                     pos_linked=(not identity.pos_known) or table.id not in identity.unknown_to_pos,
                     stale=st.stale and st.state not in (TableState.FREE, TableState.HELD),
-                    walk_in=st.state not in (TableState.FREE, TableState.HELD, TableState.BLOCKED) and res is None,
+                    walk_in=st.state not in (TableState.FREE, TableState.HELD, TableState.BLOCKED)
+                    and (res is None or res.source == "walk_in"),
                 )
             )
         return FloorView(

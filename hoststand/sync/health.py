@@ -3,7 +3,10 @@
 - Every call to a vendor reports its outcome here. One or two consecutive failures make the API *degraded*;
   `failures_to_open` in a row make it *down* and open the circuit.
 - While down, nothing is sent to that API except a single probe request, spaced with exponential backoff
-  (2 s, 4 s, 8 s … capped), so a dead API is never hammered. A success closes the circuit: the API is up.
+  (2 s, 4 s, 8 s, then every 15 s), so a dead API is never hammered yet is noticed soon after it returns (the
+  queue must drain within a minute of the API coming back). A success closes the circuit: the API is up.
+- `on_recovery(callback)`: called with the API's name whenever it becomes *up* again after trouble (the
+  replayer then makes that API's failed actions due at once instead of letting each sit out its backoff).
 - `since` is when the current trouble began (the first failure of the streak), which is what the banner says:
   "POS unreachable since 19:42".
 - Rate limiting is not a failure: the API is up, just busy; it is reported as degraded without opening the circuit.
@@ -11,13 +14,17 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from hoststand.domain.clock import Clock
 from hoststand.domain.events import Change, ChangeBus
+
+log = logging.getLogger(__name__)
 
 
 class HealthState(StrEnum):
@@ -48,7 +55,7 @@ class HealthMonitor:
         *,
         failures_to_open: int = 3,
         probe_base: timedelta = timedelta(seconds=2),
-        probe_max: timedelta = timedelta(seconds=60),
+        probe_max: timedelta = timedelta(seconds=15),
     ) -> None:
         self._clock = clock
         self._bus = bus
@@ -59,6 +66,12 @@ class HealthMonitor:
         self._probe_in_flight: set[str] = set()
         self._probe_attempts: dict[str, int] = {}
         self._lock = threading.Lock()
+        self._recovery: list[Callable[[str], None]] = []
+
+    def on_recovery(self, callback: Callable[[str], None]) -> Callable[[], None]:
+        """Call `callback(api)` whenever an API becomes up again after trouble; returns an unsubscribe function."""
+        self._recovery.append(callback)
+        return lambda: self._recovery.remove(callback) if callback in self._recovery else None
 
     def register(self, api: str, role: str) -> None:
         with self._lock:
@@ -122,6 +135,11 @@ class HealthMonitor:
                 auth_failed=False,
             )
         if changed:
+            for callback in list(self._recovery):
+                try:
+                    callback(api)
+                except Exception:  # a listener must never break the health monitor
+                    log.exception("recovery listener for %s failed", api)
             self._publish()
 
     def rate_limited(self, api: str) -> None:

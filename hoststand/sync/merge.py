@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone, tzinfo
 
-from hoststand.connectors.base import RemoteGuest, RemoteOrder, RemoteReservation
+from hoststand.connectors.base import RemoteGuest, RemoteReservation
 from hoststand.domain.allergens import detect_allergens, detect_dietary
 from hoststand.domain.model import FloorLayout, Guest, Reservation, ReservationStatus
 from hoststand.domain.occasions import occasion_from, vip_tier_from
@@ -83,6 +83,7 @@ def merge_reservation(
     host_change_pending: bool,
     source: str,
     default_duration: timedelta,
+    tz: tzinfo = timezone.utc,
 ) -> ReservationMerge:
     table_ids, unresolved = resolve_table_names(remote.table_names, layout)
     duration = timedelta(minutes=remote.duration_minutes) if remote.duration_minutes else default_duration
@@ -120,11 +121,24 @@ def merge_reservation(
     if remote.version < local.version:
         return ReservationMerge(None)  # an older copy of what we already have
 
-    # Host-owned: status and tables once the party is here. The party size the host set at seating wins too.
-    if local.booked_party_size is not None and local.status in (S.SEATED, S.FINISHED):
-        booking_fields["party_size"] = local.party_size
-    merged = replace(local, **booking_fields)
     conflict = None
+    # Host-owned once the party is here: a seated party is never moved by an online change. A change of
+    # time, size or table after seating becomes a conflict for a person; notes and tags still update.
+    if local.status in (S.SEATED, S.FINISHED):
+        booked_size = local.booked_party_size or local.party_size
+        changed = []
+        if remote.party_size != booked_size:
+            changed.append(f"party of {remote.party_size}")
+        if remote.start != local.start:
+            changed.append(f"time {remote.start.astimezone(tz):%H:%M}")
+        if table_ids and tuple(table_ids) != local.table_ids:
+            changed.append("table " + "+".join(_table_name(layout, t) for t in table_ids))
+        if changed and remote.version > local.version:
+            conflict = _changed_after_seating(remote, local, layout, changed)
+        booking_fields["party_size"] = local.party_size
+        booking_fields["start"] = local.start
+        booking_fields["duration"] = local.duration
+    merged = replace(local, **booking_fields)
     status = local.status
     if remote.status != local.status:
         if remote.status in (S.CANCELLED, S.NO_SHOW) and local.status in (S.ARRIVED, S.SEATED):
@@ -174,12 +188,26 @@ def _cancelled_while_here(remote: RemoteReservation, local: Reservation, layout:
     )
 
 
+def _changed_after_seating(remote: RemoteReservation, local: Reservation, layout: FloorLayout, changed: list[str]) -> ConflictDraft:
+    tables = "+".join(_table_name(layout, t) for t in local.table_ids) or "no table"
+    return ConflictDraft(
+        kind="changed_after_seating",
+        summary=(
+            f"{local.guest_name or 'Guest'} ({local.party_size}) was changed online ({', '.join(changed)}) "
+            f"after being seated at {tables}. The party stays where it is."
+        ),
+        choices=("Keep the party as seated", "Take the new party size"),
+        facts={
+            "remote_party_size": remote.party_size,
+            "remote_start": remote.start.isoformat(),
+            "remote_tables": list(remote.table_names),
+            "local_tables": list(local.table_ids),
+        },
+    )
+
+
 def _table_name(layout: FloorLayout, table_id: str) -> str:
     try:
         return layout.table(table_id).name
     except KeyError:
         return table_id
-
-
-def order_covers(order: RemoteOrder, fallback: int) -> int:
-    return order.number_of_guests if order.number_of_guests and order.number_of_guests > 0 else fallback

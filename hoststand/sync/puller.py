@@ -12,8 +12,6 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from sqlmodel import Session
-
 from hoststand.connectors.base import (
     AuthFailed,
     BookingPort,
@@ -26,27 +24,15 @@ from hoststand.connectors.base import (
 from hoststand.domain import service_day
 from hoststand.domain.clock import Clock
 from hoststand.domain.events import Change, ChangeBus
-from hoststand.domain.lifecycle import transition
-from hoststand.domain.model import (
-    ActionTarget,
-    AuditEntry,
-    ConflictRecord,
-    CourseStage,
-    FloorLayout,
-    Guest,
-    Reservation,
-    ReservationStatus,
-    Server,
-    Ticket,
-)
+from hoststand.domain.model import ConflictRecord, FloorLayout, Guest, Reservation, Server
 from hoststand.domain.settings import RestaurantSettings
 from hoststand.store import outbox, repos
 from hoststand.store.engine import Store
 from hoststand.store.rows import ReservationRow
 from hoststand.sync.health import HealthMonitor
-from hoststand.sync.merge import guest_from_remote, merge_reservation, order_covers
-from hoststand.sync.payloads import status_payload
-from hoststand.sync.tables import TableIdentity
+from hoststand.sync.merge import guest_from_remote, merge_reservation
+from hoststand.sync.lifecycle import keep_placeholders
+from hoststand.sync.orders import apply_orders
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +81,25 @@ class Puller:
         """One round: booking (guests, reservations) and POS (config once a day, orders) concurrently."""
         report = PullReport()
         await asyncio.gather(self._booking_round(report), self._pos_round(report))
+        await self.keep_placeholders()
         return report
+
+    async def keep_placeholders(self) -> set[str]:
+        """Make the POS's placeholders match tonight's bookings (sync/lifecycle.py), off the UI thread."""
+        if not self.settings.placeholders:
+            return set()
+        now = self.clock.now()
+
+        def write() -> set[str]:
+            with self.store.write() as s:
+                return keep_placeholders(
+                    s, now=now, settings=self.settings, layout=self.layout, tab_name_max=self.pos.limits.tab_name_max
+                )
+
+        touched = await asyncio.to_thread(write)
+        if touched:
+            self.bus.publish(Change.of("tickets", "tables", "outbox", reservation_ids=touched))
+        return touched
 
     async def run(self, stop: asyncio.Event, interval: float = 15.0) -> None:
         while not stop.is_set():
@@ -259,11 +263,33 @@ class Puller:
                     host_change_pending=host_pending,
                     source=source,
                     default_duration=self.settings.default_turn,
+                    tz=self.settings.tz,
                 )
                 if merge.reservation is not None:
                     res = merge.reservation
                     reservation_changes.append((res, service_day.service_date(res.start, tz, rollover), remote.vendor_status))
                     changed.add(res.id)
+                if merge.unresolved_tables and merge.reservation is not None:
+                    res = merge.reservation
+                    if repos.open_conflict_for(s, "unknown_table", res.id, None) is None:
+                        names = ", ".join(f"'{n}'" for n in merge.unresolved_tables)
+                        repos.add_conflict(
+                            s,
+                            ConflictRecord(
+                                id=repos.new_id(),
+                                kind="unknown_table",
+                                summary=(
+                                    f"{self.booking.vendor.title()} put {res.guest_name or 'a party'} ({res.party_size}) at "
+                                    f"table {names}, which is not on the floor plan: choose a table when they arrive, "
+                                    f"or add the name to the table's aliases in the floor plan."
+                                ),
+                                created_at=started,
+                                reservation_id=res.id,
+                                choices=("Choose a table at check-in",),
+                                facts={"tables": list(merge.unresolved_tables)},
+                            ),
+                        )
+                        conflicts += 1
                 if merge.conflict is not None and local is not None:
                     if repos.open_conflict_for(s, merge.conflict.kind, local.id, None) is None:
                         repos.add_conflict(
@@ -321,109 +347,12 @@ class Puller:
         return len(orders)
 
     def _apply_orders(self, orders: tuple[RemoteOrder, ...], day: date, now: datetime) -> tuple[set[str], set[str]]:
-        bdate = service_day.business_date_int(day)
-        changed_res: set[str] = set()
-        changed_tables: set[str] = set()
         with self.store.write() as s:
-            identity = TableIdentity.load(s, self.layout)
-            reservations = {r.id: r for r in repos.reservations_for_day(s, day)}
-            tickets = repos.tickets_for_business_date(s, bdate)
-            by_pos = {t.pos_id: t for t in tickets if t.pos_id}
-            by_ext = {t.external_id: t for t in tickets if t.external_id}
-            linked_res = {t.reservation_id for t in tickets if t.reservation_id and t.is_live}
-            known_ids = {t.id for t in tickets}
-            ticket_changes: list[tuple[Ticket, int | None]] = []
-            for order in orders:
-                table_id = identity.table_for_guid(order.table_guid) if order.table_guid else None
-                ticket = by_pos.get(order.guid) or (by_ext.get(order.external_id) if order.external_id else None)
-                if ticket is None and order.external_id:
-                    ticket = repos.ticket_by_external_id(s, order.external_id)
-                if ticket is None:
-                    if not order.stage.is_live and order.stage is not CourseStage.PAID:
-                        continue  # a voided or long-closed ticket we never knew: nothing to show
-                    reservation_id = self._seated_party_at(table_id, reservations, linked_res)
-                    ticket = Ticket(
-                        id=repos.new_id(),
-                        table_id=table_id,
-                        reservation_id=reservation_id,
-                        covers=order_covers(order, 0),
-                        pos_id=order.guid,
-                        external_id=order.external_id,
-                        pos_table_guid=order.table_guid,
-                        opened_at=order.opened_at or now,
-                    )
-                    if reservation_id:
-                        linked_res.add(reservation_id)
-                updated = replace(
-                    ticket,
-                    pos_id=order.guid,
-                    table_id=table_id or ticket.table_id,
-                    pos_table_guid=order.table_guid,
-                    covers=order_covers(order, ticket.covers),
-                    stage=order.stage,
-                    server_id=order.server_guid,
-                    opened_at=ticket.opened_at or order.opened_at,
-                    closed_at=order.closed_at or order.paid_at,
-                    subtotal=order.subtotal,
-                    total=order.total,
-                    comps=order.comps,
-                    currency=order.currency,
-                    tab_name=order.tab_name,
-                    last_seen=now,
-                )
-                if updated != ticket or ticket.id not in known_ids:
-                    ticket_changes.append((updated, bdate))
-                    if updated.table_id:
-                        changed_tables.add(updated.table_id)
-                    if updated.reservation_id:
-                        changed_res.add(updated.reservation_id)
-                # A paid or closed check finishes the party (the POS owns that fact).
-                if updated.reservation_id and not updated.is_live and updated.stage is not CourseStage.VOIDED:
-                    res = reservations.get(updated.reservation_id) or repos.get_reservation(s, updated.reservation_id)
-                    if res is not None and res.status is ReservationStatus.SEATED:
-                        self._finish(s, res, updated, now)
-                        changed_res.add(res.id)
-            repos.upsert_tickets(s, ticket_changes)
+            applied = apply_orders(
+                s, orders, day=day, now=now, layout=self.layout, settings=self.settings, booking_source=self.booking.vendor
+            )
             repos.record_sync(s, FEED_POS_ORDERS, attempt_at=now, ok=True)
-        return changed_res, changed_tables
-
-    def _seated_party_at(self, table_id: str | None, reservations: dict[str, Reservation], linked: set[str]) -> str | None:
-        """A ticket opened by hand at a table where a party sits without a ticket belongs to that party."""
-        if table_id is None:
-            return None
-        for res in reservations.values():
-            if res.status is ReservationStatus.SEATED and table_id in res.table_ids and res.id not in linked:
-                return res.id
-        return None
-
-    def _finish(self, s: Session, res: Reservation, ticket: Ticket, now: datetime) -> None:
-        finished = transition(res, ReservationStatus.FINISHED, ticket.closed_at or now)
-        repos.save_reservation(
-            s,
-            finished,
-            service_date=service_day.service_date(finished.start, self.settings.tz, self.settings.service_day_rollover_hour),
-        )
-        outbox.enqueue(
-            s,
-            kind="booking.set_status",
-            target=ActionTarget.BOOKING,
-            order_key=f"booking:{res.id}",
-            payload=status_payload(finished, self.layout),
-            now=now,
-            reservation_id=res.id,
-        )
-        repos.add_audit(
-            s,
-            AuditEntry(
-                id=repos.new_id(),
-                at=now,
-                actor="sync",
-                action="finished",
-                reservation_id=res.id,
-                table_id=ticket.table_id,
-                detail={"ticket": ticket.pos_id, "total": ticket.total},
-            ),
-        )
+        return applied.reservation_ids, applied.table_ids
 
 
 def _plain(exc: Exception) -> str:

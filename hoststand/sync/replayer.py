@@ -12,7 +12,19 @@ them concurrently, and settles each one in a transaction together with what it c
 - `AuthFailed` → failed with a long wait; the health banner asks a person to fix the credentials.
 
 While an API is down, no action is attempted: the runner's prober tests the API with one cheap request at
-a time (with backoff), and the queue resumes when it answers.
+a time (with backoff), and the queue resumes when it answers. When an API comes back (its health turns *up*),
+its failed actions become due at once rather than each sitting out the rest of its backoff.
+
+Waiting: the loop sleeps until the next action it could claim is due (the head of its order key, for an API
+that is not down) or until woken (a command enqueued something, an API came back). It never spins on
+actions that are due but blocked behind a predecessor or behind a down API.
+
+`drain(timeout, advance)` runs rounds until the queue is empty; it also probes down APIs (through `prober`,
+set by the runner) so that a test with a manual clock can heal an API and watch the queue empty.
+
+Crash points for the kill tests (`store.outbox.kill_point`, off unless armed): `claimed` (the claim is
+committed, nothing sent yet) and `before_ack` (the vendor answered; inside the acknowledgement's transaction,
+before its commit).
 """
 
 from __future__ import annotations
@@ -20,7 +32,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from hoststand.connectors.base import (
@@ -33,7 +45,7 @@ from hoststand.connectors.base import (
 )
 from hoststand.domain.clock import Clock
 from hoststand.domain.events import Change, ChangeBus
-from hoststand.domain.model import ActionTarget, OutboxAction
+from hoststand.domain.model import ActionState, ActionTarget, OutboxAction
 from hoststand.store import outbox
 from hoststand.store.engine import Store
 from hoststand.sync.handlers import HANDLERS, Dead, Done, HandlerContext, NotYet
@@ -77,6 +89,11 @@ class Replayer:
         self._running: set[asyncio.Task] = set()
         self._in_flight_by_target: dict[ActionTarget, int] = {t: 0 for t in ActionTarget}
         self.on_settled: Callable[[OutboxAction, str], None] | None = None  # for tests and benchmarks
+        # Probes APIs that are down (one request each, when due); set by the runner. Used by `drain`.
+        self.prober: Callable[[], Awaitable[None]] | None = None
+        self._targets = {api: target for target, api in self._apis.items()}
+        self._recovered: set[ActionTarget] = set()
+        health.on_recovery(self._on_recovery)
 
     # ---------------------------------------------------------------------------------- waking up
 
@@ -98,6 +115,20 @@ class Replayer:
         if "outbox" in change.topics or "health" in change.topics:
             self.wake()
 
+    def _on_recovery(self, api: str) -> None:
+        target = self._targets.get(api)
+        if target is not None:
+            self._recovered.add(target)
+            self.wake()
+
+    async def _release_recovered(self) -> None:
+        """APIs that came back since the last round: their failed actions are due now."""
+        while self._recovered:
+            target = self._recovered.pop()
+            n = await asyncio.to_thread(outbox.release_failed, self.store, target=target, now=self.clock.now())
+            if n:
+                log.info("%s is back: %d waiting action(s) released", self._apis[target], n)
+
     # ---------------------------------------------------------------------------------------- loop
 
     async def run(self, stop: asyncio.Event, idle_poll: float = 1.0) -> None:
@@ -109,22 +140,38 @@ class Replayer:
                 continue
             self._wake.clear()
             wait = await asyncio.to_thread(self._seconds_until_due, idle_poll)
+            if wait <= 0 and self._running:
+                wait = idle_poll  # every free slot is taken: a settling action wakes us
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=wait)
+                await asyncio.wait_for(self._wake.wait(), timeout=max(wait, 0.001))
             except TimeoutError:
                 pass
         await self.join()
 
-    def _seconds_until_due(self, cap: float) -> float:
+    def _seconds_until_due(self, cap: float, *, with_probes: bool = False) -> float:
+        """Seconds until something could be started: the next claimable action of an API that is not down,
+        or (`with_probes`) the next probe of a down API that has actions waiting. At most `cap`."""
         with self.store.read() as s:
-            due = outbox.next_due(s)
-        if due is None:
-            return cap
-        return max(0.0, min(cap, (due - self.clock.now()).total_seconds()))
+            due = outbox.next_due_by_target(s)
+        now = self.clock.now()
+        waits = [cap]
+        for target, when in due.items():
+            api = self._apis[target]
+            if self.health.is_down(api):
+                if with_probes:
+                    probe = self.health.probe_due_in(api)
+                    waits.append(cap if probe is None else probe)
+                continue
+            if self._in_flight_by_target[target] >= self.concurrency:
+                continue
+            waits.append((when - now).total_seconds())
+        return max(0.0, min(waits))
 
     async def step(self) -> int:
         """Claim and start what is ready now; returns how many actions were started."""
         self._loop = self._loop or asyncio.get_running_loop()
+        if self._recovered:
+            await self._release_recovered()
         started = 0
         for target, api in self._apis.items():
             free = self.concurrency - self._in_flight_by_target[target]
@@ -151,12 +198,15 @@ class Replayer:
     async def drain(self, *, timeout: float = 30.0, advance: Callable[[float], None] | None = None) -> bool:
         """Run rounds until nothing is pending or in flight (True), or `timeout` real seconds pass (False).
 
-        `advance(seconds)` lets a test with a manual clock move time forward past backoff waits.
+        Down APIs are probed when their probe is due (through `prober`). `advance(seconds)` lets a test with
+        a manual clock move time forward to the next due action or probe instead of waiting for it.
         """
         loop = asyncio.get_running_loop()
         self._loop = loop
         deadline = loop.time() + timeout
         while loop.time() < deadline:
+            if self.prober is not None and any(self.health.is_down(api) for api in self._apis.values()):
+                await self.prober()
             started = await self.step()
             if self._running:
                 await asyncio.wait(list(self._running), return_when=asyncio.FIRST_COMPLETED)
@@ -164,10 +214,10 @@ class Replayer:
             if started:
                 continue
             with self.store.read() as s:
-                left = outbox.unsettled(s)
-            if not left:
+                counts = outbox.counts(s)
+            if not any(counts[st] for st in (ActionState.PENDING, ActionState.IN_FLIGHT, ActionState.FAILED)):
                 return True
-            wait = self._seconds_until_due(1.0)
+            wait = self._seconds_until_due(60.0, with_probes=self.prober is not None)
             if advance is not None:
                 advance(max(wait, 0.05))
                 await asyncio.sleep(0)
@@ -186,6 +236,7 @@ class Replayer:
                 await self._settle_dead(action, f"hoststand does not know how to send '{action.kind}'")
                 result = "dead"
                 return
+            outbox.kill_point("claimed")  # test hook: claimed and committed, nothing sent yet
             try:
                 outcome = await handler(self.ctx, action)
             except NotYet as exc:
@@ -195,7 +246,7 @@ class Replayer:
                 return
             except RateLimited as exc:
                 self.health.rate_limited(api)
-                await self._settle_retry(action, "the vendor asked us to slow down", delay=max(exc.retry_after, 0.05), uncertain=False)
+                await self._settle_retry(action, outbox.RATE_LIMITED, delay=max(exc.retry_after, 0.05), uncertain=False)
                 result = "rate_limited"
                 return
             except AuthFailed:
@@ -251,6 +302,7 @@ class Replayer:
                 if outcome.apply is not None:
                     outcome.apply(s)
                 outbox.ack(s, action.id, now=now, outcome=outcome.outcome)
+                outbox.kill_point("before_ack")  # test hook: the vendor answered; the ack is not committed
 
         await asyncio.to_thread(write)
         self._publish(action)

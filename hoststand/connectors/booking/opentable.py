@@ -39,6 +39,7 @@ from hoststand.connectors.base import (
     ConnectorError,
     Credentials,
     HealthProbe,
+    PosCheckSummary,
     PullResult,
     RemoteGuest,
     RemoteReservation,
@@ -71,6 +72,7 @@ TOKEN_PATH = "/api/v2/oauth/token"
 RESERVATIONS_PATH = "/sync/v2/reservations"
 GUESTS_PATH = "/sync/v2/guests"
 RESOUPDATE_PATH = "/resoupdate/resoupdate"
+POS_DATA_PATH = "/sync/v2/pos-data"  # documented for reading; the write is assumed (see pos_data_body)
 UTC = timezone.utc
 
 VIP_TIERS = ("VIP", "VVIP", "Regular")
@@ -326,6 +328,30 @@ def _record_label(record: Any) -> str:
 # ------------------------------------------------------------------------------------------ adapter
 
 
+def pos_data_body(summary: PosCheckSummary, *, rid: int) -> dict[str, Any]:
+    """The closed check in OpenTable's documented `pos-data` field names (Sync API v2 read model). OpenTable
+    publishes no partner write for it: this body and `POST /sync/v2/pos-data` are **assumed**, as are the
+    `covers` and `comps` fields (the read model has neither). Amounts are integers in minor units with
+    `currency_denominator` 100, as the read model's currency fields suggest."""
+    confirmation: int | str = int(summary.external_id) if summary.external_id.isdigit() else summary.external_id
+    return {
+        "rid": rid,
+        "confirmation_id": confirmation,
+        "check_ids": list(summary.check_ids),
+        "covers": summary.covers,
+        "pos_sub_total": summary.subtotal,
+        "pos_tax": summary.tax,
+        "pos_tip": summary.tip,
+        "pos_total_spend": summary.total,
+        "comps": summary.comps,
+        "currency_code": summary.currency,
+        "currency_denominator": 100,
+        "pos_order_items": [
+            {"name": name, "quantity": qty, "comment": None, "ticket_item_modifiers": []} for name, qty in summary.items
+        ],
+    }
+
+
 def map_page(items: list[Any], mapper, label: str) -> tuple[list[Any], int]:
     """Map one page of records (run in a worker thread), skipping malformed ones: (mapped, how many skipped)."""
     out: list[Any] = []
@@ -549,6 +575,16 @@ class OpenTableAdapter:
             json_body=body,
             headers={"X-Request-Id": request_id},
             what="OpenTable status update",
+        )
+
+    async def send_pos_data(self, summary: PosCheckSummary, *, request_id: str) -> None:
+        """Post what the POS closed the check with, with `X-Request-Id: request_id` (assumed write)."""
+        await self._call(
+            "POST",
+            POS_DATA_PATH,
+            json_body=pos_data_body(summary, rid=self.rid),
+            headers={"X-Request-Id": request_id},
+            what="OpenTable POS data",
         )
 
     async def probe(self) -> HealthProbe:

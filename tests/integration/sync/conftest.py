@@ -51,6 +51,44 @@ class Night:
                     return r
         raise AssertionError(f"no seatable party with {allergens} at this hour")
 
+    def toast_api(self, method: str, path: str, **kw) -> httpx.Response:
+        """Call the Toast sandbox as a POS terminal would (its own login), e.g. a server opening a ticket."""
+        creds = self.sandbox.credentials["toast"]
+        base = self.sandbox.urls["toast"]
+        if not hasattr(self, "_toast_token"):
+            r = httpx.post(base + "/authentication/v1/authentication/login", json={
+                "clientId": creds["client_id"], "clientSecret": creds["client_secret"], "userAccessType": "TOAST_MACHINE_CLIENT"})
+            r.raise_for_status()
+            self._toast_token = r.json()["token"]["accessToken"]
+        headers = {"Authorization": f"Bearer {self._toast_token}", "Toast-Restaurant-External-ID": creds["restaurant_guid"]}
+        return httpx.request(method, base + path, headers=headers, timeout=10, **kw)
+
+    def open_ticket_by_hand(self, table_name: str, guests: int, tab_name: str = "") -> dict:
+        """A server opens a ticket on the POS itself (no externalId): a walk-in, or a party during an outage."""
+        state = self.state()["toast"]
+        table = next(t for t in state["tables"] if t["name"] == table_name)
+        dine_in = next(d for d in state["dining_options"] if d.get("behavior") == "DINE_IN") if "dining_options" in state else None
+        if dine_in is None:
+            dine_in = next(d for d in self.toast_api("GET", "/config/v2/diningOptions").json() if d.get("behavior") == "DINE_IN")
+        body = {"diningOption": {"guid": dine_in["guid"]}, "table": {"guid": table["guid"]}, "numberOfGuests": guests,
+                "checks": [{"selections": [], **({"tabName": tab_name} if tab_name else {})}]}
+        r = self.toast_api("POST", "/orders/v2/orders", json=body)
+        r.raise_for_status()
+        return r.json()
+
+    def close_order(self, guid: str, total: float, tip: float = 0.0) -> dict:
+        r = httpx.post(self.sandbox.urls["admin"] + f"/_sandbox/toast/orders/{guid}/close", json={"total": total, "tip": tip}, timeout=10)
+        r.raise_for_status()
+        return r.json()
+
+    def change_online(self, external_id: str, **changes) -> dict:
+        """A guest changes (or with cancel=True cancels) the booking on OpenTable's own site."""
+        action = "cancel" if changes.pop("cancel", False) else "modify"
+        body = {"action": action, "confirmation_id": int(external_id)} | ({"changes": changes} if changes else {})
+        r = httpx.post(self.sandbox.urls["admin"] + "/_sandbox/opentable/reservations", json=body, timeout=10)
+        r.raise_for_status()
+        return r.json()
+
     def ot_reservation(self, external_id: str) -> dict:
         res = self.state()["opentable"]["reservations"]
         rows = res.values() if isinstance(res, dict) else res
