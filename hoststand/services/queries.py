@@ -193,6 +193,7 @@ class FloorQueries:
             pending=pending,
             minutes_late=late,
             seated_minutes=seated_min,
+            no_show_suspect=r.status is S.BOOKED and now > r.start + self.settings.no_show_grace,
             guest_request=r.guest_request,
         )
 
@@ -275,6 +276,8 @@ class FloorQueries:
             tickets = repos.tickets_for_reservation(s, r.id)
             pending = outbox.unsettled_for(s, [r.id]).get(r.id, [])
         allergies = party_allergies(g, r)
+        now = self.clock.now()
+        late = int((now - r.start).total_seconds() // 60) if r.status is S.BOOKED and now > r.start else 0
         live = [t for t in tickets if t.is_live]
         ticket = live[-1] if live else (tickets[-1] if tickets else None)
         return PartyDetails(
@@ -307,6 +310,8 @@ class FloorQueries:
             seated_local=self.local(r.seated_at),
             arrived_local=self.local(r.arrived_at),
             source=r.source,
+            minutes_late=late,
+            no_show_suspect=r.status is S.BOOKED and now > r.start + self.settings.no_show_grace,
         )
 
     def party_at_table(self, table_id: str) -> PartyDetails | None:

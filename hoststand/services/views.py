@@ -60,6 +60,7 @@ class ReservationRow:
     pending: bool = False  # a change of this party is still on its way to a vendor
     minutes_late: int = 0  # > 0 when booked/not arrived past its time
     seated_minutes: int | None = None
+    no_show_suspect: bool = False  # late beyond the no-show grace
     guest_request: str = ""
 
     @property
@@ -138,6 +139,8 @@ class PartyDetails:
     seated_local: datetime | None = None
     arrived_local: datetime | None = None
     source: str = ""
+    minutes_late: int = 0  # booked and not arrived, past its time
+    no_show_suspect: bool = False  # late beyond the no-show grace: the host may confirm a no-show
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -151,6 +152,10 @@ class DetailsPanel(QFrame):
     check_in_requested = Signal(str)  # reservation id
     arrived_requested = Signal(str)  # reservation id
     undo_requested = Signal()
+    no_show_requested = Signal(str)  # reservation id
+    cancel_requested = Signal(str)
+    resize_requested = Signal(str)
+    move_requested = Signal(str)
 
     FIELDS = (
         ("diet", "Diet"),
@@ -262,10 +267,21 @@ class DetailsPanel(QFrame):
         self.arrived_button = QPushButton("Arrived – waiting")
         self.arrived_button.setObjectName("secondaryButton")
         self.arrived_button.setToolTip("The party is here; their table is not ready yet (Shift+Enter)")
+        self.no_show_button = QPushButton("Mark no-show")
+        self.no_show_button.setObjectName("warnButton")
+        self.no_show_button.setToolTip("The party is well past its time: tell the booking platform and free the table")
+        self.more_button = QPushButton("More…")
+        self.more_button.setObjectName("secondaryButton")
+        self.more_menu = QMenu(self.more_button)
+        self.resize_action = self.more_menu.addAction("Change party size…")
+        self.move_action = self.more_menu.addAction("Move to another table…")
+        self.more_menu.addSeparator()
+        self.cancel_action = self.more_menu.addAction("Cancel the reservation…")
+        self.more_button.setMenu(self.more_menu)
         self.undo_button = QPushButton("Undo")
         self.undo_button.setObjectName("undoButton")
         self.undo_button.setToolTip("Undo the last check-in or arrival (Ctrl+Z)")
-        for b in (self.check_in_button, self.arrived_button, self.undo_button):
+        for b in (self.check_in_button, self.arrived_button, self.no_show_button, self.more_button, self.undo_button):
             b.setMinimumHeight(52)
             b.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             av.addWidget(b)
@@ -276,7 +292,15 @@ class DetailsPanel(QFrame):
         self.check_in_button.clicked.connect(self._check_in)
         self.arrived_button.clicked.connect(self._arrived)
         self.undo_button.clicked.connect(self.undo_requested)
+        self.no_show_button.clicked.connect(lambda: self._emit(self.no_show_requested))
+        self.resize_action.triggered.connect(lambda: self._emit(self.resize_requested))
+        self.move_action.triggered.connect(lambda: self._emit(self.move_requested))
+        self.cancel_action.triggered.connect(lambda: self._emit(self.cancel_requested))
         self.clear()
+
+    def _emit(self, signal) -> None:  # noqa: ANN001
+        if self._party:
+            signal.emit(self._party.reservation_id)
 
     # ------------------------------------------------------------------------------- state
 
@@ -385,6 +409,15 @@ class DetailsPanel(QFrame):
         p = self._party
         self.check_in_button.setEnabled(bool(p and p.status in (S.BOOKED, S.ARRIVED)))
         self.arrived_button.setEnabled(bool(p and p.status is S.BOOKED))
+        suspect = bool(p and p.no_show_suspect)
+        self.no_show_button.setVisible(suspect)
+        if suspect:
+            self.no_show_button.setText("Mark no-show")
+            self.no_show_button.setToolTip(
+                f"{p.minutes_late} min late and not here: tell the booking platform and free the table"
+            )
+        self.more_button.setEnabled(bool(p and p.status in (S.BOOKED, S.ARRIVED, S.SEATED)))
+        self.cancel_action.setEnabled(bool(p and p.status in (S.BOOKED, S.ARRIVED)))
         self.undo_button.setEnabled(bool(self._undo_text))
         if self._undo_text:
             fm = QFontMetrics(self.undo_button.font())

@@ -21,7 +21,9 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QInputDialog,
     QMenu,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -233,6 +235,10 @@ class MainWindow(QMainWindow):
         self.details.check_in_requested.connect(self.check_in)
         self.details.arrived_requested.connect(self.mark_arrived)
         self.details.undo_requested.connect(self.undo)
+        self.details.no_show_requested.connect(self.confirm_no_show)
+        self.details.cancel_requested.connect(self.confirm_cancel)
+        self.details.resize_requested.connect(self.ask_party_size)
+        self.details.move_requested.connect(self.ask_move)
         self.messages.undo_clicked.connect(self.undo)
 
     # ------------------------------------------------------------------------------ refresh
@@ -426,6 +432,84 @@ class MainWindow(QMainWindow):
 
     def undo(self) -> CommandResult | None:
         result = self._guard("undo", self.service.undo)
+        if result is not None:
+            self._after(result)
+        return result
+
+    # ------------------------------------------------------------------- the host's other actions
+
+    def _party_words(self, reservation_id: str) -> str:
+        row = self.reservation_list.model.get(reservation_id)
+        return f"{row.name} ({row.party_size})" if row else "this party"
+
+    def _confirm(self, title: str, text: str, yes: str) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=self)
+        ok = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Keep it", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(ok)
+        box.exec()
+        return box.clickedButton() is ok
+
+    def confirm_no_show(self, reservation_id: str, *, ask: bool = True) -> CommandResult | None:
+        """The no-show assistant's one click (with a confirmation): platform told, table released."""
+        if ask and not self._confirm(
+            "Mark as a no-show?",
+            f"Mark {self._party_words(reservation_id)} as a no-show? The booking platform is told and the table is "
+            "released. You can undo it for a few minutes.",
+            "Mark no-show",
+        ):
+            return None
+        result = self._guard("mark the no-show", lambda: self.service.no_show(reservation_id))
+        if result is not None:
+            self._after(result)
+        return result
+
+    def confirm_cancel(self, reservation_id: str, *, ask: bool = True) -> CommandResult | None:
+        if ask and not self._confirm(
+            "Cancel the reservation?",
+            f"Cancel {self._party_words(reservation_id)}? The booking platform is told and the table is released.",
+            "Cancel reservation",
+        ):
+            return None
+        result = self._guard("cancel", lambda: self.service.cancel(reservation_id))
+        if result is not None:
+            self._after(result)
+        return result
+
+    def ask_party_size(self, reservation_id: str, size: int | None = None) -> CommandResult | None:
+        row = self.reservation_list.model.get(reservation_id)
+        if size is None:
+            value, ok = QInputDialog.getInt(
+                self, "Party size", f"How many in {row.name if row else 'the party'}?", row.party_size if row else 2, 1, 50
+            )
+            if not ok:
+                return None
+            size = value
+        result = self._guard("change the party size", lambda: self.service.resize(reservation_id, size))
+        if result is not None:
+            self._after(result)
+        return result
+
+    def ask_move(self, reservation_id: str) -> None:
+        """Offer the best-fitting free tables; choosing one moves the party (and its ticket)."""
+        suggestions = self._guard("find tables", lambda: self.service.suggest_tables(reservation_id)) or ()
+        result = CommandResult(
+            False,
+            "Move to which table?" if suggestions else "No free table fits this party right now.",
+            reservation_id,
+            needs_table=True,
+            suggestions=tuple(suggestions),
+        )
+        if self.picker is not None:
+            self.picker.reject()
+        picker = TablePicker(result, party_name=self._party_words(reservation_id), parent=self)
+        picker.table_chosen.connect(lambda ids, rid=reservation_id: self.move(rid, tuple(ids)))
+        picker.finished.connect(lambda _code, p=picker: self._picker_closed(p))
+        self.picker = picker
+        picker.open()
+
+    def move(self, reservation_id: str, table_ids: tuple[str, ...]) -> CommandResult | None:
+        result = self._guard("move", lambda: self.service.move(reservation_id, table_ids))
         if result is not None:
             self._after(result)
         return result
