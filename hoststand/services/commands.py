@@ -130,8 +130,8 @@ class HostCommands:
         for t in repos.tickets_for_reservation(s, seated.id):
             if not (t.placeholder and t.is_live):
                 continue
-            if taken is None and t.table_id == seated.table_ids[0] and not (
-                t.external_id and outbox.cancel(s, t.external_id, now=now, reason="the party arrived before it was sent")
+            if taken is None and t.table_id == seated.table_ids[0] and not _withdraw(
+                s, t, now, "the party arrived before it was sent"
             ):
                 taken = replace(t, placeholder=False, covers=seated.party_size)
                 repos.save_ticket(s, taken)
@@ -332,7 +332,7 @@ class HostCommands:
 
     def _void_ticket(self, s: Session, ticket: Ticket, res: Reservation, now: datetime) -> list[str]:
         """Void a ticket: withdraw its open action if it was never sent, else queue a void."""
-        if ticket.external_id and outbox.cancel(s, ticket.external_id, now=now, reason="superseded before it was sent"):
+        if _withdraw(s, ticket, now, "superseded before it was sent"):
             repos.delete_ticket(s, ticket.id)
             return []
         a = outbox.enqueue(
@@ -524,6 +524,13 @@ class HostCommands:
         self.bus.publish(
             Change.of("reservations", "tables", "tickets", "outbox", reservation_ids=[reservation_id], table_ids=table_ids)
         )
+
+
+def _withdraw(s: Session, ticket: Ticket, now: datetime, reason: str) -> bool:
+    """Withdraw the action that would open `ticket` if it has not been sent; False if it was (or is unknown)."""
+    if not ticket.external_id or outbox.get(s, ticket.external_id) is None:
+        return False
+    return outbox.cancel(s, ticket.external_id, now=now, reason=reason)
 
 
 def _cannot(res: Reservation, verb: str) -> str:

@@ -12,12 +12,25 @@ Life of an action:
   the same key are all settled (done, dead or cancelled). Dead actions never block the queue.
 - An action left `in_flight` by a killed process is recovered at start-up as `failed` + `uncertain`: the
   replayer must read back from the vendor before sending it again.
+- `next_due` looks only at actions `claim` could take (the head of each order key): an action waiting behind
+  a predecessor that backs off is not "due", so a waiting replayer sleeps instead of spinning.
+- `release_failed` makes an API's failed actions due at once when the API comes back (after an outage the
+  queue should not sit out the rest of each action's backoff).
+
+Crash points (a test hook, off by default): `kill_point(name)` marks places where the kill tests
+(tests/chaos/) stop the process with SIGKILL. Nothing happens unless a point was armed in this process with
+`arm_kill_point(name, nth)` (or `arm_kill_points_from_env()`, which reads `HOSTSTAND_KILL_AT="point:nth,…"`):
+then the `nth` time the point is reached the process kills itself, mid-transaction where the point sits
+inside one. Points: `command` (in `enqueue`, inside the host command's own write transaction),
+`claimed` and `before_ack` (replayer), `applied` and `pull` (sync/worker.py).
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +43,44 @@ from hoststand.store.rows import OutboxRow
 from hoststand.store.types import UTCDateTime
 
 UNSETTLED = (ActionState.PENDING.value, ActionState.IN_FLIGHT.value, ActionState.FAILED.value)
+RATE_LIMITED = "the vendor asked us to slow down"  # last_error of an action held back by a rate limit
+
+# ------------------------------------------------------------------------------ crash points (tests)
+
+KILL_ENV = "HOSTSTAND_KILL_AT"
+_kill_armed: dict[str, int] = {}
+
+
+def arm_kill_point(name: str, nth: int = 1) -> None:
+    """Test hook: the `nth` time `kill_point(name)` is reached in this process, SIGKILL it."""
+    if nth < 1:
+        raise ValueError("nth must be >= 1")
+    _kill_armed[name] = nth
+
+
+def disarm_kill_points() -> None:
+    _kill_armed.clear()
+
+
+def arm_kill_points_from_env(env: Mapping[str, str] | None = None) -> dict[str, int]:
+    """Arm the points named in `HOSTSTAND_KILL_AT` ("point" or "point:nth", comma-separated)."""
+    spec = (env if env is not None else os.environ).get(KILL_ENV, "").strip()
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        name, _, nth = part.partition(":")
+        arm_kill_point(name.strip(), int(nth) if nth.strip() else 1)
+    return dict(_kill_armed)
+
+
+def kill_point(name: str) -> None:
+    """A place where the kill tests may stop the process. A no-op unless armed (see the module docstring)."""
+    if not _kill_armed or name not in _kill_armed:
+        return
+    _kill_armed[name] -= 1
+    if _kill_armed[name] > 0:
+        return
+    os.write(2, f"hoststand: kill point {name!r} reached: SIGKILL\n".encode())
+    os.kill(os.getpid(), signal.SIGKILL)
+
 
 
 def action_from_row(r: OutboxRow) -> OutboxAction:
@@ -76,6 +127,7 @@ def enqueue(
     )
     s.add(row)
     s.flush()
+    kill_point("command")  # test hook: inside the command's transaction, with this action written but not committed
     return action_from_row(row)
 
 
@@ -240,6 +292,20 @@ def unsettled_for(s: Session, reservation_ids: Iterable[str] | None = None) -> d
     return out
 
 
+def settled_for(
+    s: Session, reservation_ids: Iterable[str], *, states: Iterable[ActionState] = (ActionState.DONE,)
+) -> dict[str, list[OutboxAction]]:
+    """Actions of these reservations in `states` (acknowledged by default), oldest first, by reservation."""
+    wanted = [st.value for st in states]
+    out: dict[str, list[OutboxAction]] = {}
+    ids = list(set(reservation_ids))
+    for i in range(0, len(ids), 500):
+        stmt = select(OutboxRow).where(col(OutboxRow.reservation_id).in_(ids[i : i + 500]), col(OutboxRow.state).in_(wanted))
+        for r in s.exec(stmt.order_by(OutboxRow.seq)):
+            out.setdefault(r.reservation_id, []).append(action_from_row(r))
+    return out
+
+
 def by_state(s: Session, states: Iterable[ActionState], limit: int = 500) -> list[OutboxAction]:
     stmt = (
         select(OutboxRow)
@@ -250,14 +316,56 @@ def by_state(s: Session, states: Iterable[ActionState], limit: int = 500) -> lis
     return [action_from_row(r) for r in s.exec(stmt)]
 
 
-def next_due(s: Session) -> datetime | None:
-    stmt = select(func.min(OutboxRow.next_attempt_at)).where(
-        col(OutboxRow.state).in_([ActionState.PENDING.value, ActionState.FAILED.value])
-    )
-    value = s.exec(stmt).first()
+_NEXT_DUE_SQL = text(
+    """
+    SELECT o.target, MIN(o.next_attempt_at) FROM outbox o
+    WHERE o.state IN ('pending', 'failed')
+      AND NOT EXISTS (
+        SELECT 1 FROM outbox p
+        WHERE p.order_key = o.order_key AND p.seq < o.seq
+          AND p.state IN ('pending', 'in_flight', 'failed')
+      )
+    GROUP BY o.target
+    """
+)
+
+
+def _as_datetime(value: object) -> datetime | None:
     if value is None:
         return None
-    return UTCDateTime().process_result_value(value, None) if isinstance(value, str) else value
+    return UTCDateTime().process_result_value(value, None) if isinstance(value, str) else value  # type: ignore[return-value]
+
+
+def next_due_by_target(s: Session) -> dict[ActionTarget, datetime]:
+    """When the next action `claim` could take becomes due, per target (heads of their order key only)."""
+    out: dict[ActionTarget, datetime] = {}
+    for target, value in s.connection().execute(_NEXT_DUE_SQL):
+        when = _as_datetime(value)
+        if when is not None:
+            out[ActionTarget(target)] = when
+    return out
+
+
+def next_due(s: Session, *, target: ActionTarget | None = None) -> datetime | None:
+    """The earliest moment an action `claim` could take is due (None when nothing waits)."""
+    due = next_due_by_target(s)
+    if target is not None:
+        return due.get(target)
+    return min(due.values(), default=None)
+
+
+def release_failed(store: Store, *, target: ActionTarget, now: datetime) -> int:
+    """The API is back: its failed actions (except those held back by a rate limit) are due now."""
+    now_text = UTCDateTime().process_bind_param(now, None)
+    with store.write() as s:
+        result = s.connection().execute(
+            text(
+                "UPDATE outbox SET next_attempt_at = :now WHERE state = 'failed' AND target = :target "
+                "AND next_attempt_at > :now AND COALESCE(last_error, '') != :limited"
+            ),
+            {"now": now_text, "target": target.value, "limited": RATE_LIMITED},
+        )
+        return int(result.rowcount or 0)
 
 
 def outcome(s: Session, action_id: str) -> dict[str, Any]:

@@ -230,6 +230,7 @@ def save_reservation(
     *,
     service_date: date,
     vendor_status: str | None = None,
+    platform_status: str | None = None,
     local_change_at: datetime | None = None,
 ) -> None:
     """Insert or update. `local_change_at` marks a change the host made here (host-owned fields)."""
@@ -237,6 +238,8 @@ def save_reservation(
     values = _reservation_values(res, service_date)
     if vendor_status is not None:
         values["vendor_status"] = vendor_status
+    if platform_status is not None:
+        values["platform_status"] = platform_status
     if local_change_at is not None:
         values["local_change_at"] = local_change_at
     if row is None:
@@ -247,15 +250,36 @@ def save_reservation(
         s.add(row)
 
 
-def upsert_reservations(s: Session, items: Sequence[tuple[Reservation, date, str | None]]) -> None:
-    """Insert or update many reservations (entity, service date, vendor status word) in bulk."""
+def upsert_reservations(s: Session, items: Sequence[tuple]) -> None:
+    """Insert or update many reservations in bulk: (entity, service date, vendor status word[, platform
+    status as a canonical word])."""
     values = []
-    for res, day, vendor_status in items:
+    for item in items:
+        res, day, vendor_status = item[:3]
         v = {"id": res.id, **_reservation_values(res, day)}
         if vendor_status is not None:
             v["vendor_status"] = vendor_status
+        if len(item) > 3 and item[3] is not None:
+            v["platform_status"] = item[3]
         values.append(v)
     _upsert(s, ReservationRow, values)
+
+
+def set_platform_status(s: Session, reservation_id: str, status: str) -> None:
+    table = ReservationRow.__table__
+    s.execute(table.update().where(table.c.id == reservation_id).values(platform_status=status))
+
+
+def platform_statuses(s: Session, reservation_ids: Iterable[str]) -> dict[str, str]:
+    """The booking platform's last pulled status (canonical word) per reservation id."""
+    table = ReservationRow.__table__
+    out: dict[str, str] = {}
+    for chunk in _chunks(list(set(reservation_ids)), 500):
+        stmt = select(table.c.id, table.c.platform_status).where(table.c.id.in_(chunk))
+        for rid, status in _rows(s, stmt):
+            if status:
+                out[rid] = status
+    return out
 
 
 def get_reservation(s: Session, reservation_id: str) -> Reservation | None:
@@ -282,6 +306,18 @@ def reservations_by_external(s: Session, source: str, external_ids: Iterable[str
 def reservations_for_day(s: Session, service_date: date) -> list[Reservation]:
     table = ReservationRow.__table__
     stmt = table.select().where(table.c.service_date == service_date).order_by(table.c.start, table.c.guest_name)
+    return [reservation_from_row(r) for r in _rows(s, stmt)]
+
+
+def service_dates(s: Session) -> list[date]:
+    table = ReservationRow.__table__
+    return [r[0] for r in _rows(s, select(table.c.service_date).distinct())]
+
+
+def finished_reservations(s: Session, *, limit: int = 2000) -> list[Reservation]:
+    """The most recent finished parties (the local history turn times are learned from)."""
+    table = ReservationRow.__table__
+    stmt = table.select().where(table.c.status == ReservationStatus.FINISHED.value).order_by(table.c.start.desc()).limit(limit)
     return [reservation_from_row(r) for r in _rows(s, stmt)]
 
 
@@ -395,6 +431,14 @@ def ticket_by_external_id(s: Session, external_id: str) -> Ticket | None:
 def tickets_for_reservation(s: Session, reservation_id: str) -> list[Ticket]:
     stmt = select(TicketRow).where(TicketRow.reservation_id == reservation_id).order_by(TicketRow.opened_at)
     return [ticket_from_row(r) for r in s.exec(stmt)]
+
+
+def tickets_for_reservations(s: Session, reservation_ids: Iterable[str]) -> list[Ticket]:
+    table = TicketRow.__table__
+    out: list[Ticket] = []
+    for chunk in _chunks(list(set(reservation_ids)), 500):
+        out.extend(ticket_from_row(r) for r in _rows(s, table.select().where(table.c.reservation_id.in_(chunk))))
+    return out
 
 
 def tickets_for_business_date(s: Session, business_date: int) -> list[Ticket]:

@@ -84,6 +84,7 @@ class ReservationRow(SQLModel, table=True):
     cancelled_at: datetime | None = _dt()
     local_change_at: datetime | None = _dt()  # the host changed it here; protects host-owned fields from older pulls
     cover_override: int | None = None  # v2
+    platform_status: str | None = None  # v2: the booking platform's status as last pulled (canonical word)
 
 
 class PosServiceAreaRow(SQLModel, table=True):

@@ -126,7 +126,8 @@ def open_placeholder(
 
 def void_placeholder(s: Session, ticket: Ticket, res: Reservation, *, now: datetime, settings: RestaurantSettings) -> None:
     """Withdraw a placeholder never sent, or queue its void; the local ticket is marked voided at once."""
-    if ticket.external_id and outbox.cancel(s, ticket.external_id, now=now, reason="placeholder no longer needed"):
+    known = ticket.external_id and outbox.get(s, ticket.external_id) is not None
+    if known and outbox.cancel(s, ticket.external_id, now=now, reason="placeholder no longer needed"):
         repos.delete_ticket(s, ticket.id)
         return
     business_day = service_day.service_date(now, settings.tz, settings.service_day_rollover_hour)

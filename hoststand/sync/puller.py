@@ -241,7 +241,7 @@ class Puller:
             guests = repos.guests_by_external(s, source, (r.guest_external_id for r in remotes if r.guest_external_id))
             pending = outbox.unsettled_for(s, [row.id for row in rows.values()])
             guest_changes: dict[str, Guest] = {}
-            reservation_changes: list[tuple[Reservation, date, str | None]] = []
+            reservation_changes: list[tuple] = []
             for remote in remotes:
                 row: ReservationRow | None = rows.get(remote.external_id)
                 local = repos.reservation_from_row(row) if row is not None else None
@@ -265,9 +265,13 @@ class Puller:
                     default_duration=self.settings.default_turn,
                     tz=self.settings.tz,
                 )
+                if merge.reservation is None and row is not None and row.platform_status != remote.status.value:
+                    repos.set_platform_status(s, row.id, remote.status.value)
                 if merge.reservation is not None:
                     res = merge.reservation
-                    reservation_changes.append((res, service_day.service_date(res.start, tz, rollover), remote.vendor_status))
+                    reservation_changes.append(
+                        (res, service_day.service_date(res.start, tz, rollover), remote.vendor_status, remote.status.value)
+                    )
                     changed.add(res.id)
                 if merge.unresolved_tables and merge.reservation is not None:
                     res = merge.reservation
