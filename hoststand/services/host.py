@@ -12,6 +12,7 @@ from hoststand.store.engine import Store
 from hoststand.sync.health import HealthMonitor
 from hoststand.services.commands import HostCommands
 from hoststand.services.queries import FloorQueries
+from hoststand.services.reconciliation import ReconciliationService
 
 
 class HostService:
@@ -34,6 +35,9 @@ class HostService:
         self.bus = bus
         self.commands = HostCommands(store, layout=layout, settings=settings, clock=clock, bus=bus, tab_name_max=tab_name_max)
         self.queries = FloorQueries(store, layout=layout, settings=settings, clock=clock, health=health)
+        self.reconciliation = ReconciliationService(
+            store, layout=layout, settings=settings, clock=clock, bus=bus, commands=self.commands
+        )
         self._refresh = refresh
 
     # queries (each may be given one `night()` read to share, as the screens do)

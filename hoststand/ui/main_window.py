@@ -37,6 +37,7 @@ from hoststand.services.views import CommandResult
 from hoststand.ui import theme
 from hoststand.ui.bridge import ChangeBridge
 from hoststand.ui.pages import Page, PageBar
+from hoststand.ui.reconciliation_page import ReconciliationPage
 from hoststand.ui.view_loader import ALL_TOPICS, Snapshot, ViewLoader, load_snapshot
 from hoststand.ui.details_panel import DetailsPanel
 from hoststand.ui.floor_plan import FloorPlanView
@@ -172,6 +173,7 @@ class MainWindow(QMainWindow):
 
         self._build_menus(extra_menus or [])
         self._connect()
+        self._add_pages()
 
         self.loader = ViewLoader(service, lambda: self._focus, self)
         self.loader.loaded.connect(self._apply)
@@ -259,6 +261,12 @@ class MainWindow(QMainWindow):
             self._refresh_page(page)
 
     # -------------------------------------------------------------------------------- pages
+
+    def _add_pages(self) -> None:
+        """The screens besides the host stand, each over its part of the service."""
+        report = getattr(self.service, "reconciliation", None)
+        if report is not None:
+            self.add_page("report", "Night report", ReconciliationPage(report, on_result=self._after))
 
     def add_page(self, key: str, title: str, page: Page) -> None:
         """Add a screen (waitlist, pacing, …) with its button under the header."""
