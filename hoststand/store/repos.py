@@ -287,6 +287,12 @@ def get_reservation(s: Session, reservation_id: str) -> Reservation | None:
     return reservation_from_row(row) if row else None
 
 
+def delete_reservation(s: Session, reservation_id: str) -> None:
+    row = s.get(ReservationRow, reservation_id)
+    if row is not None:
+        s.delete(row)
+
+
 def reservation_local_change(s: Session, reservation_id: str) -> datetime | None:
     row = s.get(ReservationRow, reservation_id)
     return row.local_change_at if row else None

@@ -14,7 +14,7 @@ Rules (DESIGN.md §4 "who owns what"; the lifecycle issue):
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
@@ -39,6 +39,7 @@ from hoststand.sync.tables import TableIdentity
 
 S = ReservationStatus
 WALK_IN = "walk_in"
+LINK_WINDOW = timedelta(minutes=45)  # how near a party's seating a ticket opened by hand counts as its own
 
 
 @dataclass
@@ -79,7 +80,7 @@ def apply_orders(
         if ticket is None:
             if order.stage is CourseStage.VOIDED:
                 continue  # a ticket voided before we ever saw it: nothing happened at a table
-            reservation_id = _seated_party_without_ticket(table_id, reservations, linked)
+            reservation_id = _party_without_ticket(order, table_id, reservations, linked)
             if reservation_id is None:
                 walk_in = _walk_in(order, table_id, now, settings)
                 reservations[walk_in.id] = walk_in
@@ -137,13 +138,50 @@ def apply_orders(
     return out
 
 
-def _seated_party_without_ticket(table_id: str | None, reservations: dict[str, Reservation], linked: set[str]) -> str | None:
-    """A ticket opened by hand at a table where a party sits without a ticket belongs to that party."""
+def adopt_walk_ins(s: Session, parties: list[Reservation], *, day: date, link_window: timedelta = LINK_WINDOW) -> set[str]:
+    """A party the platform reports seated (or finished) at a table where we took the POS's ticket for a
+    walk-in (the order arrived before the reservation did) takes that ticket back; the mistaken walk-in
+    disappears. Returns the reservation ids touched."""
+    touched: set[str] = set()
+    candidates = None
+    for res in parties:
+        if res.status not in (S.SEATED, S.FINISHED) or not res.table_ids or res.source == WALK_IN:
+            continue
+        if any(t.stage is not CourseStage.VOIDED for t in repos.tickets_for_reservation(s, res.id)):
+            continue
+        if candidates is None:
+            candidates = repos.tickets_for_business_date(s, service_day.business_date_int(day))
+        for t in candidates:
+            if t.table_id not in res.table_ids or t.reservation_id is None or t.placeholder:
+                continue
+            owner = repos.get_reservation(s, t.reservation_id)
+            when = res.seated_at or res.start
+            if owner is None or owner.source != WALK_IN or t.opened_at is None or abs(t.opened_at - when) > link_window:
+                continue
+            repos.save_ticket(s, replace(t, reservation_id=res.id))
+            repos.delete_reservation(s, owner.id)
+            touched |= {res.id, owner.id}
+            break
+    return touched
+
+
+def _party_without_ticket(
+    order: RemoteOrder, table_id: str | None, reservations: dict[str, Reservation], linked: set[str]
+) -> str | None:
+    """A ticket opened by hand at a table where a party sits without a ticket belongs to that party; a closed
+    one belongs to the finished party that sat there at the time."""
     if table_id is None:
         return None
+    opened = order.opened_at
     for res in reservations.values():
-        if res.status is S.SEATED and table_id in res.table_ids and res.id not in linked:
+        if res.id in linked or table_id not in res.table_ids or res.source == WALK_IN:
+            continue
+        if order.stage.is_live and res.status is S.SEATED:
             return res.id
+        if not order.stage.is_live and res.status is S.FINISHED and opened is not None:
+            sat = res.seated_at or res.start
+            if abs(opened - sat) <= LINK_WINDOW:
+                return res.id
     return None
 
 

@@ -24,7 +24,7 @@ from hoststand.connectors.base import (
 from hoststand.domain import service_day
 from hoststand.domain.clock import Clock
 from hoststand.domain.events import Change, ChangeBus
-from hoststand.domain.model import ConflictRecord, FloorLayout, Guest, Reservation, Server
+from hoststand.domain.model import ConflictRecord, FloorLayout, Guest, ReservationStatus, Server
 from hoststand.domain.settings import RestaurantSettings
 from hoststand.store import outbox, repos
 from hoststand.store.engine import Store
@@ -32,7 +32,7 @@ from hoststand.store.rows import ReservationRow
 from hoststand.sync.health import HealthMonitor
 from hoststand.sync.merge import guest_from_remote, merge_reservation
 from hoststand.sync.lifecycle import keep_placeholders
-from hoststand.sync.orders import apply_orders
+from hoststand.sync.orders import adopt_walk_ins, apply_orders
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,8 @@ class Puller:
     async def pull_all(self) -> PullReport:
         """One round: booking (guests, reservations) and POS (config once a day, orders) concurrently."""
         report = PullReport()
-        await asyncio.gather(self._booking_round(report), self._pos_round(report))
+        booking_written = asyncio.Event()
+        await asyncio.gather(self._booking_round(report, booking_written), self._pos_round(report, booking_written))
         await self.keep_placeholders()
         return report
 
@@ -112,7 +113,14 @@ class Puller:
             except TimeoutError:
                 pass
 
-    async def _booking_round(self, report: PullReport) -> None:
+    async def _booking_round(self, report: PullReport, written: asyncio.Event | None = None) -> None:
+        try:
+            await self._booking_round_inner(report)
+        finally:
+            if written is not None:
+                written.set()
+
+    async def _booking_round_inner(self, report: PullReport) -> None:
         api = self.booking.vendor
         if self.health.is_down(api):
             return  # the prober decides when it is back
@@ -134,7 +142,10 @@ class Puller:
             await self._record_error(FEED_RESERVATIONS, exc)
             report.errors += 1
 
-    async def _pos_round(self, report: PullReport) -> None:
+    async def _pos_round(self, report: PullReport, booking_written: asyncio.Event | None = None) -> None:
+        """Fetch the POS's config and orders alongside the booking round; apply the orders only once the
+        booking round has written tonight's parties, so an order at a seated party's table links to that
+        party instead of looking like a walk-in."""
         api = self.pos.vendor
         if self.health.is_down(api):
             return  # the prober decides when it is back
@@ -143,7 +154,10 @@ class Puller:
             if self._config_pulled_for != today:
                 await self.pull_pos_config()
                 self._config_pulled_for = today
-            report.orders += await self.pull_orders()
+            fetched = await self._fetch_orders()
+            if booking_written is not None:
+                await booking_written.wait()
+            report.orders += await self._write_orders(*fetched)
             self.health.success(api)
         except RateLimited:
             self.health.rate_limited(api)
@@ -311,6 +325,8 @@ class Puller:
                         conflicts += 1
             repos.upsert_guests(s, list(guest_changes.values()))
             repos.upsert_reservations(s, reservation_changes)
+            parties = [item[0] for item in reservation_changes if item[0].status in (ReservationStatus.SEATED, ReservationStatus.FINISHED)]
+            changed |= adopt_walk_ins(s, parties, day=service_day.service_date(started, tz, rollover))
             new_mark = max((r.updated_at for r in remotes if r.updated_at), default=watermark)
             repos.record_sync(s, FEED_RESERVATIONS, attempt_at=started, ok=True, watermark=new_mark)
         return changed, conflicts
@@ -343,9 +359,14 @@ class Puller:
         self.bus.publish(Change.of("tables"))
 
     async def pull_orders(self) -> int:
+        return await self._write_orders(*await self._fetch_orders())
+
+    async def _fetch_orders(self):
         day = self.service_date()
         started = self.clock.now()
-        orders = await self.pos.pull_orders(business_date=day)
+        return await self.pos.pull_orders(business_date=day), day, started
+
+    async def _write_orders(self, orders, day: date, started: datetime) -> int:
         changed_res, changed_tables = await asyncio.to_thread(self._apply_orders, orders, day, started)
         self.bus.publish(Change.of("tickets", "tables", "reservations", reservation_ids=changed_res, table_ids=changed_tables))
         return len(orders)

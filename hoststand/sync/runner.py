@@ -3,7 +3,8 @@
 - The puller polls every `pull_interval` seconds (and at once on `refresh_now()`).
 - The replayer wakes on every outbox change and whenever an action becomes due.
 - The prober watches APIs that are down and tests each with one cheap request when its backoff allows;
-  when one answers, the replayer and the puller resume at once.
+  when one answers, the replayer and the puller resume at once. `probe_due()` is one such pass; the
+  replayer's `drain` uses it too, so tests on a manual clock see a healed API come back.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class SyncEngine:
             health=self.health,
             rng=rng,
         )
+        self.replayer.prober = self.probe_due
         self._unsubscribe = bus.subscribe(self.replayer.on_change)
         self._stop: asyncio.Event | None = None
         self._tasks: list[asyncio.Task] = []
@@ -109,13 +111,16 @@ class SyncEngine:
             except TimeoutError:
                 pass
 
+    async def probe_due(self) -> None:
+        """Probe each API that is down and whose next probe is due (one request each, at most)."""
+        for api, port in ((self.booking.vendor, self.booking), (self.pos.vendor, self.pos)):
+            if self.health.is_down(api) and self.health.allow(api):
+                await self._probe(api, port)
+
     async def _probe_loop(self, tick: float = 0.5) -> None:
         assert self._stop is not None
-        ports = {self.booking.vendor: self.booking, self.pos.vendor: self.pos}
         while not self._stop.is_set():
-            for api, port in ports.items():
-                if self.health.is_down(api) and self.health.allow(api):
-                    await self._probe(api, port)
+            await self.probe_due()
             try:
                 await asyncio.wait_for(self._stop.wait(), timeout=tick)
             except TimeoutError:

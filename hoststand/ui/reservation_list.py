@@ -7,7 +7,7 @@ Shift+Enter marks it arrived (waiting); each open row also carries a "Seat" butt
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFontMetricsF, QKeyEvent, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -314,13 +314,25 @@ class ReservationListPanel(QWidget):
 
     def set_rows(self, rows: list[ReservationRow]) -> None:
         """Refresh the list in place: the selection stays on the same party."""
+        first = self.model.rowCount() == 0
         self.model.set_rows(rows)
+        if first and rows:
+            QTimer.singleShot(0, self.scroll_to_now)  # after the view has laid the new rows out
         self._update_counts()
         self._update_empty()
         # A selection that changed under the cursor (the row's status) should still tell the window.
         rid = self.selected_id()
         if rid is not None and self.proxy.proxy_row_for_id(rid) < 0:
             self.reservation_selected.emit(None)
+
+    def scroll_to_now(self) -> None:
+        """Bring the evening's first party still expected or in the room to the top: the finished early
+        seating stays above, a scroll away."""
+        for row in range(self.proxy.rowCount()):
+            r = self.proxy.index(row, 0).data(ROW_ROLE)
+            if r is not None and r.status.is_open:
+                self.view.scrollTo(self.proxy.index(row, 0), QAbstractItemView.ScrollHint.PositionAtTop)
+                return
 
     def _update_counts(self) -> None:
         rows = self.model.rows()

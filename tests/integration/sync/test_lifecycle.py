@@ -147,3 +147,34 @@ async def test_a_ticket_opened_on_the_pos_at_an_empty_table_is_a_walk_in_on_the_
     assert len(walk_ins) == 1 and walk_ins[0].table_ids == (free.id,)
     header = night.core.service.header()
     assert header.covers_seated >= 3
+
+
+async def test_orders_seen_before_their_parties_end_up_with_the_parties_not_as_walk_ins(tmp_path):
+    """Mid-service start: the staff opened tickets for the parties already seated. Whichever arrives first, the
+    tickets belong to those parties; no walk-in is invented for them."""
+    from datetime import datetime
+
+    from tests.conftest import NY
+    from tests.integration.sync.conftest import make_night
+
+    night = make_night(tmp_path, datetime(2026, 11, 27, 19, 10, tzinfo=NY))
+    try:
+        puller = night.core.engine.puller
+        await puller.pull_pos_config()
+        await puller.pull_orders()  # the POS answers first…
+        await puller.pull_guests()
+        await puller.pull_reservations()  # …then the booking platform
+        rows = night.core.service.reservations()
+        seated = [r for r in rows if r.status is S.SEATED and not r.name.startswith("Walk-in")]
+        walk_ins = [r for r in rows if r.name.startswith("Walk-in")]
+        assert len(seated) >= 8
+        with night.core.store.read() as s:
+            without = [r.name for r in seated if not any(t.is_live for t in repos.tickets_for_reservation(s, r.id))]
+        assert without == []
+        party_tables = {t for r in seated for t in r.table_ids}
+        assert not [w for w in walk_ins if set(w.table_ids) & party_tables]  # (the bar tab is a walk-in with no table)
+    finally:
+        await night.core.engine.booking.aclose()
+        await night.core.engine.pos.aclose()
+        night.core.store.close()
+        night.sandbox.stop()
