@@ -41,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--speed", type=float, default=1.0, help="how fast simulated time runs (default 1.0)")
     d.add_argument("--start", default="19:10", metavar="HH:MM", help="simulated local time the evening starts at (default 19:10)")
     d.add_argument("--size", default="1440x900", metavar="WxH", help="window size for --screenshot (default 1440x900)")
+    d.add_argument("--no-drive", action="store_true", help="keep the POS sandbox still (no simulated servers or walk-ins)")
 
     sb = sub.add_parser("sandbox", help="run the vendor sandboxes alone and print their base URLs")
     sb.add_argument("--booking", default="opentable", choices=["opentable"], help="booking platform to simulate")
@@ -51,9 +52,15 @@ def _parser() -> argparse.ArgumentParser:
     sb.add_argument("--anchor-wall", type=float, help=argparse.SUPPRESS)
     sb.add_argument("--ready-file", type=Path, help=argparse.SUPPRESS)
     sb.add_argument("--seed", type=int, default=7, help="seed of the demo restaurant (default 7)")
+    sb.add_argument("--drive", action="store_true", help="let the POS sandbox play the servers (courses, checks, walk-ins)")
+    sb.add_argument("--walk-ins-per-hour", type=float, help="walk-ins the servers open by themselves (default 4 with --drive)")
 
     ss = sub.add_parser("set-secret", help="store a vendor client secret in the OS keyring")
     ss.add_argument("role", choices=["booking", "pos"], help="which connector's secret")
+
+    sh = sub.add_parser("sheet", help="print tonight's fallback sheet (a PDF) from the cache, with no network")
+    sh.add_argument("path", type=Path, metavar="PATH.pdf", help="where to write the PDF")
+    sh.add_argument("--demo", action="store_true", help="the demo's cache instead of your restaurant's")
 
     sub.add_parser("check", help="check the configuration, the keyring and the cache, and say what is wrong")
     sub.add_parser("init", help="write an example configuration file to edit")
@@ -78,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
             return _sandbox(args)
         if command == "set-secret":
             return _set_secret(args)
+        if command == "sheet":
+            return _sheet(args)
         if command == "check":
             return _check(args)
         if command == "init":
@@ -126,7 +135,22 @@ def _sandbox(args) -> int:
         argv += ["--anchor-wall", str(args.anchor_wall)]
     if args.ready_file:
         argv += ["--ready-file", str(args.ready_file)]
+    if args.drive:
+        argv += ["--drive"]
+    if args.walk_ins_per_hour is not None:
+        argv += ["--walk-ins-per-hour", str(args.walk_ins_per_hour)]
     return sandbox_main(argv) or 0
+
+
+def _sheet(args) -> int:
+    from hoststand.sheet import SheetError, write_fallback_sheet
+
+    try:
+        written = write_fallback_sheet(args.path, demo=args.demo, config_path=args.config, data_dir=args.data_dir)
+    except SheetError as exc:
+        return _fail(str(exc))
+    print(written.message)
+    return 0
 
 
 def _set_secret(args) -> int:

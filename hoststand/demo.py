@@ -37,8 +37,8 @@ DEMO_FLOOR = RESOURCES / "floorplans" / "bistro.json"
 class SandboxProcess:
     """The vendor sandboxes in a child process; `urls` and `credentials` once it is ready."""
 
-    def __init__(self, *, start: datetime, speed: float, anchor_wall: float, seed: int = 7) -> None:
-        self.start_at, self.speed, self.anchor_wall, self.seed = start, speed, anchor_wall, seed
+    def __init__(self, *, start: datetime, speed: float, anchor_wall: float, seed: int = 7, drive: bool = True) -> None:
+        self.start_at, self.speed, self.anchor_wall, self.seed, self.drive = start, speed, anchor_wall, seed, drive
         self.proc: subprocess.Popen | None = None
         self.urls: dict[str, str] = {}
         self.credentials: dict[str, dict] = {}
@@ -51,7 +51,7 @@ class SandboxProcess:
             "--start", self.start_at.isoformat(), "--speed", str(self.speed),
             "--anchor-wall", repr(self.anchor_wall), "--seed", str(self.seed),
             "--ready-file", str(ready),
-        ]
+        ] + (["--drive"] if self.drive else [])
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -105,7 +105,7 @@ def run_demo(args) -> int:
             p = data_dir / f"hoststand.sqlite{suffix}"
             if p.exists():
                 p.unlink()
-        sandboxes = SandboxProcess(start=start, speed=args.speed, anchor_wall=anchor)
+        sandboxes = SandboxProcess(start=start, speed=args.speed, anchor_wall=anchor, drive=not args.no_drive)
         sandboxes.start()
     except AppError as exc:
         print(f"hoststand: {exc}", file=sys.stderr)

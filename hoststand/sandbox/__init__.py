@@ -6,8 +6,9 @@ Start it with `hoststand.sandbox.server.SandboxServer` (or `python -m hoststand.
 
 Modules: clock (own simulated clock), common (formats, ids), seed (the demo restaurant), world (the
 state), opentable / toast (the simulators) with opentable_data / toast_data (their JSON builders),
-faults (fault injection and the per-port gate), ratelimit, admin (`/_sandbox/…`), core (shared state
-behind all ports), server (ports, threads, CLI).
+faults (fault injection and the per-port gate), ratelimit, admin (`/_sandbox/…`), driver (the service
+driver: the floor staff ringing in courses, taking payment and seating walk-ins on the Toast side), core
+(shared state behind all ports), server (ports, threads, CLI).
 """
 
 from .seed import SeedOptions

@@ -9,7 +9,24 @@
 - `DELETE /_sandbox/faults[?api=]`            clear faults without touching sockets (a `down` port stays down)
 - `GET/POST /_sandbox/clock`                  `{"now": ISO}` or `{"factor": F}`; only for the sandbox's own clock
 - `POST /_sandbox/toast/orders/{guid}/close`  pay and close an order; body optional `{"total": 123.45, "tip": 20}`
-- `POST /_sandbox/opentable/reservations`     `{"action": "create"|"modify"|"cancel", ...}` as if done online
+- `POST /_sandbox/opentable/reservations`     a guest's own change on OpenTable, each bumping `sequence_id` and
+                                              `updated_at` (the sync sees it as a delta):
+    `{"action": "create", "scheduled_time": ISO (local if no offset), "party_size": n, "table_number": [names],
+      "guest": {"last_name", "first_name", "phone", "email", "notes_food_and_drink", ... | "id": guest id},
+      "visit_tags", "guest_request", "venue_notes", "origin", "server"}` → 201 `{reservation, guest}`;
+    `{"action": "modify", "id" | "confirmation_id", "changes": {"scheduled_time", "party_size", "table_number",
+      "guest_request", "venue_notes", "opentable_notes", "visit_tags", "server", "state"}}` → 200 `{reservation}`
+      (any state, a seated party included; a refused change changes nothing);
+    `{"action": "cancel", "id" | "confirmation_id"}` → 200 (409 for a Done reservation).
+- `GET  /_sandbox/driver`                     the service driver (driver.py): config, time, tickets served, events
+- `POST /_sandbox/driver`                     `{"running": bool, "walk_ins_per_hour": n, "seed": s,
+                                              "placeholder_prefix": "RESERVED"}` (any subset)
+- `POST /_sandbox/driver/step`                `{"until": ISO}` or `{"minutes": n}` (neither: to the sandbox clock);
+                                              → `{"from", "until", "events": [...], "driver": {...}}`
+- `POST /_sandbox/driver/linger`              `{"table": "12", "stage": "mains", "minutes": 60}` (`null`: until
+                                              released; `0` releases)
+- `POST /_sandbox/driver/seat`                `{"order": guid}` or `{"table": "12"}`: a placeholder's party sat
+- `POST /_sandbox/driver/walk-in`             `{"table": "21"?, "party_size": 2?}`: open a walk-in ticket now
 
 `down` closes the vendor's listening socket before answering; asked on the very port that goes down, the
 answer is sent on the asking connection (with `Connection: close`) and that connection closes after it.
@@ -28,6 +45,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .common import JSON, parse_iso
+from .driver import DriverError
 from .faults import APIS, FaultError
 
 if TYPE_CHECKING:
@@ -164,6 +182,88 @@ def build_admin_app(core: SandboxCore, ports: PortControls, opentable: OpenTable
         status, payload = opentable.admin_reservation(await _body(request))
         return JSON(payload, status_code=status)
 
+    def _number(body: dict[str, Any], key: str, *, allow_null: bool = False) -> float | None:
+        value = body.get(key)
+        if value is None:
+            if key in body and not allow_null:
+                raise DriverError(f"{key} must be a number")
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise DriverError(f"{key} must be a number")
+        return float(value)
+
+    async def driver_state(request: Request) -> Response:
+        return JSON(core.driver.describe())
+
+    async def driver_config(request: Request) -> Response:
+        body = await _body(request)
+        try:
+            unknown = set(body) - {"running", "walk_ins_per_hour", "seed", "placeholder_prefix"}
+            if unknown:
+                raise DriverError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+            running = body.get("running")
+            if running is not None and not isinstance(running, bool):
+                raise DriverError("running must be true or false")
+            seed = body.get("seed")
+            if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+                raise DriverError("seed must be an integer")
+            prefix = body.get("placeholder_prefix")
+            if prefix is not None and not isinstance(prefix, str):
+                raise DriverError("placeholder_prefix must be text")
+            return JSON(core.driver.configure(running=running, walk_ins_per_hour=_number(body, "walk_ins_per_hour"),
+                                              seed=seed, placeholder_prefix=prefix))
+        except DriverError as exc:
+            return _err(exc.status, str(exc))
+
+    async def driver_step(request: Request) -> Response:
+        body = await _body(request)
+        try:
+            until = None
+            if body.get("until") is not None:
+                try:
+                    until = parse_iso(str(body["until"]), core.world.tz)
+                except ValueError as exc:
+                    raise DriverError(str(exc)) from None
+            return JSON(core.driver.step(until=until, minutes=_number(body, "minutes")))
+        except DriverError as exc:
+            return _err(exc.status, str(exc))
+
+    async def driver_linger(request: Request) -> Response:
+        body = await _body(request)
+        try:
+            table, stage = body.get("table"), body.get("stage", "seated")
+            if not isinstance(table, str) or not table:
+                raise DriverError("table (a table name) is required")
+            if body.get("release"):
+                return JSON(core.driver.release(table))
+            if "minutes" not in body:
+                raise DriverError("minutes is required (null: until released, 0: release)")
+            if not isinstance(stage, str):
+                raise DriverError("stage must be text")
+            return JSON(core.driver.linger(table, stage, _number(body, "minutes", allow_null=True)))
+        except DriverError as exc:
+            return _err(exc.status, str(exc))
+
+    async def driver_seat(request: Request) -> Response:
+        body = await _body(request)
+        try:
+            order, table = body.get("order"), body.get("table")
+            if (order is not None and not isinstance(order, str)) or (table is not None and not isinstance(table, str)):
+                raise DriverError("order and table are text")
+            return JSON(core.driver.seat(order=order, table=table))
+        except DriverError as exc:
+            return _err(exc.status, str(exc))
+
+    async def driver_walk_in(request: Request) -> Response:
+        body = await _body(request)
+        try:
+            table, size = body.get("table"), body.get("party_size")
+            if table is not None and not isinstance(table, str):
+                raise DriverError("table must be a table name")
+            return JSON(core.driver.walk_in(table=table, party_size=size), status_code=201)
+        except DriverError as exc:
+            return _err(exc.status, str(exc))
+
     async def http_error(request: Request, exc: Exception) -> Response:
         return _err(getattr(exc, "status_code", 500), str(getattr(exc, "detail", exc)))
 
@@ -178,5 +278,11 @@ def build_admin_app(core: SandboxCore, ports: PortControls, opentable: OpenTable
         Route("/_sandbox/clock", set_clock, methods=["POST"]),
         Route("/_sandbox/toast/orders/{guid}/close", close_order, methods=["POST"]),
         Route("/_sandbox/opentable/reservations", ot_reservations, methods=["POST"]),
+        Route("/_sandbox/driver", driver_state, methods=["GET"]),
+        Route("/_sandbox/driver", driver_config, methods=["POST"]),
+        Route("/_sandbox/driver/step", driver_step, methods=["POST"]),
+        Route("/_sandbox/driver/linger", driver_linger, methods=["POST"]),
+        Route("/_sandbox/driver/seat", driver_seat, methods=["POST"]),
+        Route("/_sandbox/driver/walk-in", driver_walk_in, methods=["POST"]),
     ]
     return Starlette(routes=routes, exception_handlers={HTTPException: http_error})

@@ -4,9 +4,10 @@
 about sockets: `server.py` plugs in `controls` (take a port down or up, reset one connection).
 
 What a reset does: reseeds the world (at the given `now`, else the clock's current time; with the own
-clock, a given `now` also sets the clock) and clears idempotency records, held orders and request
-counters. Tokens, login history and faults survive a reset: they belong to the vendors' auth and to the
-test, not to the restaurant.
+clock, a given `now` also sets the clock) and clears idempotency records, held orders, request counters
+and the service driver's night (its configuration stays: a running driver keeps running). Tokens, login
+history and faults survive a reset: they belong to the vendors' auth and to the test, not to the
+restaurant.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from starlette.types import Scope
 
 from .clock import ClockFn, SandboxClock, checked
 from .common import iso_z, stable_guid
+from .driver import ServiceDriver
 from .faults import APIS, ApiStats, FaultBoard
 from .seed import RESTAURANT_NAME, RID, SeedOptions, build_world
 from .world import World
@@ -62,6 +64,7 @@ class SandboxCore:
         self.controls: Controls | None = None
         self._reset_lock = threading.Lock()
         self.world: World = build_world(options, options.now or self.now())
+        self.driver = ServiceDriver(self)
 
     # ------------------------------------------------------------------ gate context
 
@@ -117,7 +120,7 @@ class SandboxCore:
     # ------------------------------------------------------------------ reset, state
 
     def reset(self, now: datetime | None = None, seed: int | None = None) -> None:
-        with self._reset_lock:
+        with self._reset_lock, self.driver.lock:
             if now is not None and self.own_clock is not None:
                 self.own_clock.set_now(now)
             at = now or self.now()
@@ -129,6 +132,7 @@ class SandboxCore:
             for api in APIS:
                 self.stats[api] = ApiStats()
             self.world = world
+            self.driver.reset()
         log.info("sandbox reset: seed %s, %d reservations", self.options.seed, len(world.reservations))
 
     def clock_info(self) -> dict[str, Any]:
@@ -156,6 +160,7 @@ class SandboxCore:
             "seeded_at": snap["seeded_at"],
             "opentable": snap["opentable"],
             "toast": snap["toast"],
+            "driver": self.driver.describe(events=False),
             "faults": {api: self.faults.list(api) for api in APIS},
             "requests": {api: self.stats[api].to_json() for api in APIS},
             "idempotency": {"opentable": {"request_ids": idem}, "toast": {"external_ids": ext}},

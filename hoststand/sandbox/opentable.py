@@ -1,4 +1,4 @@
-"""OpenTable simulator: OAuth client credentials, Sync API v2 reads, and the (assumed) `resoupdate` write.
+"""OpenTable simulator: OAuth client credentials, Sync API v2 reads, the (assumed) `resoupdate` and `pos-data` writes.
 
 Documented (vendor-contracts §3.1, OpenTable's own docs): the token call
 `POST /api/v2/oauth/token?grant_type=client_credentials` with HTTP Basic client credentials and its
@@ -23,6 +23,21 @@ Assumed, and labelled so:
   server, tables and the seated/done times (from `UpdateDT_UTC`, the moment it happened at the host
   stand), and bumps `sequence_id` / `updated_at`. Transitions: see `opentable_data.ALLOWED`.
   `SequenceNumber` is recorded, not enforced.
+- `GET /sync/v2/pos-data?rid=&scheduled_time_from=` is the documented read (§3.2 field names: `id, rid,
+  guest_id, confirmation_id, currency_code, currency_denominator, check_ids, pos_sub_total, pos_tax,
+  pos_tip, pos_total_spend, pos_order_items[{name, quantity, comment, ticket_item_modifiers}]`); assumed:
+  the envelope and filters of the reservations read (`scheduled_time_to`, `updated_after`,
+  `confirmation_id`, `limit`, `offset`), and the extra fields `reservation_id`, `covers`, `comps`,
+  `scheduled_time(_utc)`, `sequence_id`, `created_date(_utc)`, `updated_at(_utc)`.
+- The write `POST /sync/v2/pos-data` (X-Request-Id like every write) is assumed: OpenTable publishes no
+  partner write for POS data. Body: `rid`, `confirmation_id` (the confirmation number; a reservation
+  `id` string is accepted in its place) or `reservation_id`, `check_ids` (strings), `pos_sub_total`,
+  `pos_tax`, `pos_tip`, `pos_total_spend`, `comps` (all integers in minor units: 12345 with
+  `currency_denominator` 100 is $123.45; a float is refused with 400), `covers`, `currency_code`
+  (default USD), `currency_denominator` (default 100), `pos_order_items`. One record per reservation: a
+  later post replaces it (same `id`, `sequence_id` + 1). The reservation's own `pos_data` field (listed in
+  §3.2) then holds the totals, and the reservation's `sequence_id` / `updated_at` move. A cancelled or
+  no-show reservation refuses POS data (409 `conflict`); any other state takes it.
 - Idempotency: a repeated `X-Request-Id` with the same method, path and JSON body returns the stored
   original response without applying anything; with a different body, 409 `request_id_reused`.
 - Rate limit: OpenTable publishes none; the sandbox allows 50 requests per second (fixed one-second
@@ -49,7 +64,7 @@ from starlette.routing import Match, Route
 from starlette.types import Scope
 
 from . import opentable_data as otd
-from .common import JSON, UTC, canonical_json, int_param, iso_z, parse_iso, stable_guid
+from .common import JSON, UTC, canonical_json, int_param, iso_z, local_naive, parse_iso, stable_guid
 from .ratelimit import FixedWindow
 
 if TYPE_CHECKING:
@@ -86,6 +101,8 @@ class OpenTableSim:
             Route("/sync/v2/guests", self.list_guests, methods=["GET"]),
             Route("/sync/v2/guests/{ident}", self.get_guest, methods=["GET"]),
             Route("/resoupdate/resoupdate", self.resoupdate, methods=["POST"]),
+            Route("/sync/v2/pos-data", self.list_pos_data, methods=["GET"]),
+            Route("/sync/v2/pos-data", self.post_pos_data, methods=["POST"]),
         ]
         self.app = Starlette(routes=routes, exception_handlers={HTTPException: self._http_exception,
                                                                  Exception: self._crash})
@@ -268,6 +285,13 @@ class OpenTableSim:
     # ------------------------------------------------------------------ writes
 
     async def resoupdate(self, request: Request) -> Response:
+        return await self._idempotent_write(request, self._apply_resoupdate, "ConfirmationNumber")
+
+    async def post_pos_data(self, request: Request) -> Response:
+        return await self._idempotent_write(request, self._apply_pos_data, "confirmation_id")
+
+    async def _idempotent_write(self, request: Request, apply: Any, number_field: str) -> Response:
+        """A write with OpenTable's `X-Request-Id`: a replay gets the stored answer, a reuse with another body 409."""
         denied = self._auth(request)
         if denied:
             return denied
@@ -299,12 +323,12 @@ class OpenTableSim:
             if not isinstance(body, dict):
                 status, payload, applied = 400, {"error": "invalid_request", "message": "body must be a JSON object"}, False
             else:
-                status, payload, applied = self._apply_resoupdate(body, now)
+                status, payload, applied = apply(body, now)
             records[request_id] = {
                 "request_id": request_id, "endpoint": endpoint, "fingerprint": fingerprint, "status": status,
                 "response": payload, "times_seen": 1, "times_applied": 1 if applied else 0, "replays": 0,
                 "conflicts": 0, "first_seen": iso_z(now), "last_seen": iso_z(now),
-                "confirmation_number": body.get("ConfirmationNumber") if isinstance(body, dict) else None,
+                "confirmation_number": body.get(number_field) if isinstance(body, dict) else None,
             }
             return JSON(payload, status_code=status)
 
@@ -384,6 +408,139 @@ class OpenTableSim:
         world.touch_reservation(res, now)
         return 200, {"status": "OK"}, True
 
+    # ------------------------------------------------------------------ pos-data (assumed write, documented read)
+
+    def _apply_pos_data(self, body: dict[str, Any], now: datetime) -> tuple[int, dict[str, Any], bool]:
+        """Store what the POS closed a visit with; one record per reservation, a later post replaces it."""
+        world = self.core.world
+
+        def bad(message: str) -> tuple[int, dict[str, Any], bool]:
+            return 400, {"error": "invalid_request", "message": message}, False
+
+        def is_int(v: Any) -> bool:
+            return isinstance(v, int) and not isinstance(v, bool)
+
+        rid = body.get("rid")
+        if rid is None:
+            return bad("rid is required")
+        if str(rid) != str(world.rid):
+            return 403, {"error": "no_rid_routing", "message": f"No routing for RID:{rid}"}, False
+        conf, res_id = body.get("confirmation_id"), body.get("reservation_id")
+        res = None
+        if conf is not None:
+            if is_int(conf) or (isinstance(conf, str) and conf.strip().isdigit()):
+                res = world.reservation_by_confirmation(int(conf))
+            elif isinstance(conf, str) and conf.strip():
+                res = world.reservations.get(conf.strip())  # a reservation id given in its place
+            else:
+                return bad("confirmation_id must be a confirmation number")
+        elif res_id is not None:
+            if not isinstance(res_id, str) or not res_id.strip():
+                return bad("reservation_id must be a reservation id")
+            res = world.reservations.get(res_id.strip())
+        else:
+            return bad("confirmation_id (or reservation_id) is required")
+        if res is None:
+            wanted = conf if conf is not None else res_id
+            return 404, {"error": "not_found", "message": f"Reservation {wanted} not found"}, False
+        amounts: dict[str, int] = {}
+        for key, required in (("pos_sub_total", True), ("pos_total_spend", True), ("pos_tax", False),
+                              ("pos_tip", False), ("comps", False)):
+            value = body.get(key)
+            if value is None:
+                if required:
+                    return bad(f"{key} is required")
+                value = 0
+            if not is_int(value) or value < 0:
+                return bad(f"{key} must be a non-negative integer in minor units (see currency_denominator)")
+            amounts[key] = value
+        covers = body.get("covers")
+        if covers is not None and (not is_int(covers) or covers < 0):
+            return bad("covers must be a non-negative integer")
+        check_ids = body.get("check_ids", [])
+        if not isinstance(check_ids, list) or not all(isinstance(c, str) and c for c in check_ids):
+            return bad("check_ids must be a list of check ids (strings)")
+        currency = body.get("currency_code", "USD")
+        if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha():
+            return bad("currency_code must be an ISO 4217 code such as USD")
+        denominator = body.get("currency_denominator", 100)
+        if denominator not in (1, 10, 100, 1000) or isinstance(denominator, bool):
+            return bad("currency_denominator must be 1, 10, 100 or 1000")
+        items_in = body.get("pos_order_items", [])
+        if not isinstance(items_in, list):
+            return bad("pos_order_items must be a list")
+        items = []
+        for i, item in enumerate(items_in):
+            if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not item["name"].strip():
+                return bad(f"pos_order_items[{i}].name is required")
+            qty = item.get("quantity", 1)
+            if isinstance(qty, bool) or not isinstance(qty, (int, float)) or qty <= 0:
+                return bad(f"pos_order_items[{i}].quantity must be a positive number")
+            comment = item.get("comment")
+            if comment is not None and not isinstance(comment, str):
+                return bad(f"pos_order_items[{i}].comment must be a string or null")
+            mods = item.get("ticket_item_modifiers") or []
+            if not isinstance(mods, list):
+                return bad(f"pos_order_items[{i}].ticket_item_modifiers must be a list")
+            items.append({"name": item["name"], "quantity": qty, "comment": comment, "ticket_item_modifiers": mods})
+        if res["state"] in ("Cancelled", "NoShow"):
+            why = f"reservation {res['confirmation_id']} is {res['state']}: no visit to attach POS data to"
+            return 409, {"error": "conflict", "message": why}, False
+        ident = stable_guid("opentable", "pos-data", res["id"])
+        previous = world.pos_data.get(ident)
+        record: dict[str, Any] = {
+            "id": ident,
+            "rid": world.rid,
+            "guest_id": res["guest_id"],
+            "confirmation_id": res["confirmation_id"],
+            "reservation_id": res["id"],
+            "currency_code": currency.upper(),
+            "currency_denominator": denominator,
+            "check_ids": list(check_ids),
+            **amounts,
+            "covers": covers,
+            "pos_order_items": items,
+            "scheduled_time": res["scheduled_time"],
+            "scheduled_time_utc": res["scheduled_time_utc"],
+            "sequence_id": (previous["sequence_id"] + 1) if previous else 1,
+        }
+        otd.set_time(record, "created_date", parse_iso(previous["created_date_utc"]) if previous else now, world.tz)
+        record["updated_at"] = local_naive(now, world.tz, millis=True)
+        record["updated_at_utc"] = iso_z(now)
+        world.put_pos_data(record)
+        res["pos_data"] = {k: record[k] for k in ("id", "check_ids", "covers", "pos_sub_total", "pos_tax", "pos_tip",
+                                                   "pos_total_spend", "comps", "currency_code", "currency_denominator")}
+        world.touch_reservation(res, now)
+        return 200, {"status": "OK", "pos_data": record}, True
+
+    async def list_pos_data(self, request: Request) -> Response:
+        denied = self._auth(request) or self._rid(request.query_params.get("rid"))
+        if denied:
+            return denied
+        q = request.query_params
+        world = self.core.world
+        try:
+            limit, offset = self._paging(request)
+            after = iso_z(parse_iso(q["updated_after"], UTC)) if q.get("updated_after") else None
+            t_from = parse_iso(q["scheduled_time_from"], world.tz) if q.get("scheduled_time_from") else None
+            t_to = parse_iso(q["scheduled_time_to"], world.tz) if q.get("scheduled_time_to") else None
+            conf = int(q["confirmation_id"]) if q.get("confirmation_id") else None
+        except ValueError as exc:
+            return ot_error(400, "invalid_request", str(exc))
+        with world.lock:
+            ids = []
+            for ident in world.pos_data_index.ids(after):
+                rec = world.pos_data[ident]
+                start = parse_iso(rec["scheduled_time_utc"])
+                if (t_from is not None and start < t_from) or (t_to is not None and start >= t_to):
+                    continue
+                if conf is not None and int(rec["confirmation_id"]) != conf:
+                    continue
+                ids.append(ident)
+            page = ids[offset: offset + limit]
+            return JSON({"items": [world.pos_data[i] for i in page], "hasNextPage": offset + len(page) < len(ids),
+                         "offset": offset, "limit": limit, "total_count": len(ids)})
+
     # ------------------------------------------------------------------ admin conveniences
 
     def admin_reservation(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -423,36 +580,44 @@ class OpenTableSim:
         return 400, {"error": "invalid_request", "message": "action must be create, modify or cancel"}
 
     def _apply_changes(self, res: dict[str, Any], changes: dict[str, Any], now: datetime) -> str | None:
+        """Apply a guest's online change; everything is checked first, so a refused change changes nothing."""
         world = self.core.world
         allowed = {"party_size", "scheduled_time", "guest_request", "venue_notes", "opentable_notes", "visit_tags",
                    "table_number", "server", "state"}
         unknown = set(changes) - allowed
         if unknown:
             return f"cannot change: {', '.join(sorted(unknown))}"
+        start = None
         if "party_size" in changes:
             p = changes["party_size"]
             if isinstance(p, bool) or not isinstance(p, int) or p < 1:
                 return "party_size must be a positive integer"
-            res["party_size"] = p
         if "scheduled_time" in changes:
             try:
                 start = parse_iso(str(changes["scheduled_time"]), world.tz)
             except ValueError as exc:
                 return str(exc)
-            otd.set_time(res, "scheduled_time", start, world.tz)
-            world.res_start[res["id"]] = start
         if "table_number" in changes:
             tables = changes["table_number"]
             if not isinstance(tables, list) or any(t not in world.ot_tables for t in tables):
                 return "table_number must list known table names"
-            res["table_number"] = list(tables)
+        if "visit_tags" in changes and not isinstance(changes["visit_tags"], list):
+            return "visit_tags must be a list"
+        if "state" in changes and changes["state"] not in otd.STATES:
+            return f"state must be one of {', '.join(otd.STATES)}"
+        for key in ("guest_request", "venue_notes", "opentable_notes", "server"):
+            if key in changes and changes[key] is not None and not isinstance(changes[key], (str, int, float)):
+                return f"{key} must be text or null"
+        if "party_size" in changes:
+            res["party_size"] = changes["party_size"]
+        if start is not None:
+            otd.set_time(res, "scheduled_time", start, world.tz)
+            world.res_start[res["id"]] = start
+        if "table_number" in changes:
+            res["table_number"] = list(changes["table_number"])
         if "visit_tags" in changes:
-            if not isinstance(changes["visit_tags"], list):
-                return "visit_tags must be a list"
             res["visit_tags"] = [str(t) for t in changes["visit_tags"]]
         if "state" in changes:
-            if changes["state"] not in otd.STATES:
-                return f"state must be one of {', '.join(otd.STATES)}"
             res["state"] = changes["state"]
         for key in ("guest_request", "venue_notes", "opentable_notes", "server"):
             if key in changes:

@@ -62,6 +62,7 @@ def reservation(
         "server": server,
         "currency_code": "USD",
         "currency_denominator": 100,
+        "pos_data": None,  # what the POS closed the visit with, once a POS sent it (see opentable.pos-data)
     }
     set_time(res, "created_date", created, tz)
     set_time(res, "scheduled_time", start, tz)

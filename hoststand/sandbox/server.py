@@ -13,7 +13,8 @@ same number (`up`). The sandbox's own shutdown closes sockets and resets connect
 draining them, so tests can start and stop many instances quickly.
 
 `main(argv)` is the `hoststand sandbox` command: it prints the URLs and demo credentials, optionally
-writes them as JSON to `--ready-file`, and runs until SIGTERM/SIGINT.
+writes them as JSON to `--ready-file`, and runs until SIGTERM/SIGINT. `--drive` runs the service driver
+live (`--walk-ins-per-hour N`, default 4 with `--drive`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from .admin import PortControls, build_admin_app
 from .clock import ClockFn, SandboxClock
 from .common import parse_iso
 from .core import SandboxCore, demo_credentials
+from .driver import LIVE_EVERY_S
 from .faults import VendorGate
 from .opentable import OpenTableSim
 from .seed import SeedOptions
@@ -154,15 +156,19 @@ class SandboxServer:
         start = `start` or `seed.now` or the wall time, anchor_wall = `anchor_wall` or now.
     port_base: 0 = any free ports; N = opentable on N, toast on N+1, admin on N+2.
 
+    drive: run the service driver live from the start; walk_ins_per_hour: its walk-in rate.
+
     Besides `start`/`stop`/`urls`/`credentials` (and use as a context manager), tests may call
-    `state()`, `reset(now, seed)`, `set_fault(api, mode, **params)`, `clear_faults(api)` and `now()`:
-    the same operations as the admin API, without HTTP.
+    `state()`, `reset(now, seed)`, `set_fault(api, mode, **params)`, `clear_faults(api)`, `now()` and the
+    driver's `driver_state()`, `configure_driver(...)`, `driver_step(until|minutes)`,
+    `driver_linger(table, stage, minutes)`, `driver_release(table)`, `driver_seat(order|table)`,
+    `driver_walk_in(table, party_size)`: the same operations as the admin API, without HTTP.
     """
 
     def __init__(self, booking: str | None = "opentable", pos: str | None = "toast",
                  seed: SeedOptions | None = None, clock: ClockFn | None = None, *, speed: float = 1.0,
                  start: datetime | None = None, anchor_wall: float | None = None, port_base: int = 0,
-                 host: str = "127.0.0.1") -> None:
+                 host: str = "127.0.0.1", drive: bool = False, walk_ins_per_hour: float = 0.0) -> None:
         if booking not in (*BOOKING, None):
             raise ValueError(f"booking sandbox {booking!r} is not simulated (available: {', '.join(BOOKING)})")
         if pos not in (*POS, None):
@@ -170,6 +176,7 @@ class SandboxServer:
         if booking is None and pos is None:
             raise ValueError("nothing to simulate: give booking and/or pos")
         self.booking, self.pos = booking, pos
+        self.drive, self.walk_ins_per_hour = drive, walk_ins_per_hour
         self.seed = seed or SeedOptions()
         self.host = host
         self.port_base = port_base
@@ -206,6 +213,7 @@ class SandboxServer:
         if self._thread is not None:
             raise RuntimeError("sandbox already started")
         self.core = SandboxCore(self.seed, self.clock, self.own_clock)
+        self.core.driver.configure(running=self.drive, walk_ins_per_hour=self.walk_ins_per_hour)
         self._ready.clear()
         self._thread = threading.Thread(target=self._run, name="hoststand-sandbox", daemon=True)
         self._thread.start()
@@ -254,6 +262,36 @@ class SandboxServer:
         if mode == "down":
             self._call(self._go_down(api, None))
         return fault.to_json()
+
+    # the service driver (driver.py), like POST /_sandbox/driver/...
+
+    def driver_state(self) -> dict[str, Any]:
+        """GET /_sandbox/driver: configuration, time, the tickets being served, lingers, counts, events."""
+        return self._core().driver.describe()
+
+    def configure_driver(self, *, running: bool | None = None, walk_ins_per_hour: float | None = None,
+                         seed: int | None = None, placeholder_prefix: str | None = None) -> dict[str, Any]:
+        return self._core().driver.configure(running=running, walk_ins_per_hour=walk_ins_per_hour, seed=seed,
+                                             placeholder_prefix=placeholder_prefix)
+
+    def driver_step(self, until: datetime | None = None, minutes: float | None = None) -> dict[str, Any]:
+        """Run the driver to `until` (aware), or `minutes` past its time, or (neither) to the sandbox clock."""
+        return self._core().driver.step(until=until, minutes=minutes)
+
+    def driver_linger(self, table: str, stage: str = "seated", minutes: float | None = None) -> dict[str, Any]:
+        """Hold `table` once it reached `stage` for `minutes` (None: until `driver_release`)."""
+        return self._core().driver.linger(table, stage, minutes)
+
+    def driver_release(self, table: str) -> dict[str, Any]:
+        return self._core().driver.release(table)
+
+    def driver_seat(self, order: str | None = None, table: str | None = None) -> dict[str, Any]:
+        """A placeholder's party has sat (when the booking platform does not show it)."""
+        return self._core().driver.seat(order=order, table=table)
+
+    def driver_walk_in(self, table: str | None = None, party_size: int | None = None) -> dict[str, Any]:
+        """Open a walk-in ticket now, at `table` or the smallest free table that fits."""
+        return self._core().driver.walk_in(table=table, party_size=party_size)
 
     def clear_faults(self, api: str | None = None) -> None:
         """Clear faults (a port that is down stays down: use set_fault(api, "up"))."""
@@ -333,12 +371,16 @@ class SandboxServer:
             await asyncio.sleep(0)
 
     async def _ticker(self) -> None:
-        """Lands late orders on time and keeps each server's Date header fresh."""
-        last_headers = 0.0
+        """Lands late orders on time, runs the live service driver, and keeps each server's Date header fresh."""
+        last_headers = last_drive = 0.0
         while True:
             await asyncio.sleep(TICK_S)
             try:
-                self._core().land_due()
+                core = self._core()
+                core.land_due()
+                if core.driver.running and time.monotonic() - last_drive >= LIVE_EVERY_S:
+                    last_drive = time.monotonic()
+                    core.driver.tick()
                 if time.monotonic() - last_headers >= 1.0:
                     last_headers = time.monotonic()
                     for listener in self._listeners.values():
@@ -383,6 +425,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7, help="random seed of the demo restaurant")
     p.add_argument("--extra-reservations", type=int, default=0, help=argparse.SUPPRESS)
     p.add_argument("--extra-tables", type=int, default=0, help=argparse.SUPPRESS)
+    p.add_argument("--drive", action="store_true",
+                   help="run the service driver live: servers ring in courses, take payment, seat walk-ins")
+    p.add_argument("--walk-ins-per-hour", type=float, default=None, metavar="N",
+                   help="walk-ins the driver seats per hour, 17:00-22:00 (default 4 with --drive, else 0)")
     p.add_argument("--ready-file", help="write {\"urls\", \"credentials\"} as JSON here once listening")
     p.add_argument("--log-level", default="INFO")
     return p
@@ -402,11 +448,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.speed < 0:
         print("--speed must be >= 0", file=sys.stderr)
         return 2
+    walk_ins = args.walk_ins_per_hour if args.walk_ins_per_hour is not None else (4.0 if args.drive else 0.0)
+    if not 0 <= walk_ins <= 120:
+        print("--walk-ins-per-hour must be between 0 and 120", file=sys.stderr)
+        return 2
     seed = SeedOptions(now=None, timezone=args.timezone, seed=args.seed,
                        extra_reservations=args.extra_reservations, extra_tables=args.extra_tables)
     srv = SandboxServer(booking=None if args.booking == "none" else args.booking,
                         pos=None if args.pos == "none" else args.pos, seed=seed, speed=args.speed,
-                        start=start, anchor_wall=args.anchor_wall, port_base=args.port_base)
+                        start=start, anchor_wall=args.anchor_wall, port_base=args.port_base, drive=args.drive,
+                        walk_ins_per_hour=walk_ins)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: Any) -> None:

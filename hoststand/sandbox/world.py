@@ -78,6 +78,8 @@ class World:
     ot_tables: dict[str, int] = field(default_factory=dict)  # table names OpenTable's floor plan knows -> seats
     res_index: SortedKeys = field(default_factory=SortedKeys)
     guest_index: SortedKeys = field(default_factory=SortedKeys)
+    pos_data: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> pos-data record (one per reservation)
+    pos_data_index: SortedKeys = field(default_factory=SortedKeys)
 
     # ---- Toast
     restaurant_guid: str = ""
@@ -147,6 +149,11 @@ class World:
         guest["updated_at"] = local_naive(now, self.tz, millis=True)
         guest["updated_at_utc"] = iso_z(now)
         self.guest_index.put(guest["id"], guest["updated_at_utc"])
+        self.changed()
+
+    def put_pos_data(self, record: dict[str, Any]) -> None:
+        self.pos_data[record["id"]] = record
+        self.pos_data_index.put(record["id"], record["updated_at_utc"])
         self.changed()
 
     def reservation_by_confirmation(self, number: int) -> dict[str, Any] | None:
@@ -220,6 +227,7 @@ class World:
                     "reservations": [self.reservations[i] for i in res_ids],
                     "guests": [self.guests[i] for i in guest_ids],
                     "tables": [{"name": n, "seats": s} for n, s in self.ot_tables.items()],
+                    "pos_data": [self.pos_data[i] for i in self.pos_data_index.ids()],
                 },
                 "toast": {
                     "restaurant_guid": self.restaurant_guid,
