@@ -33,6 +33,8 @@ service_day_rollover_hour = 4      # a service day runs past midnight until this
 floor_plan = "bistro.json"         # a file in resources/floorplans/, or a path to your own
 hold_window_minutes = 30           # a table shows as held this long before its reservation
 no_show_grace_minutes = 15
+placeholders = true                # open a POS ticket ahead of each booked party (false: the POS stays read-only)
+placeholder_lead_minutes = 30      # how long before the booking its placeholder opens
 
 [booking]
 kind = "opentable"
@@ -123,6 +125,8 @@ def config_from_dict(data: dict, source: Path | None = None) -> Config:
         service_day_rollover_hour=int(r.get("service_day_rollover_hour", 4)),
         hold_window=timedelta(minutes=int(r.get("hold_window_minutes", 30))),
         no_show_grace=timedelta(minutes=int(r.get("no_show_grace_minutes", 15))),
+        placeholders=bool(r.get("placeholders", True)),
+        placeholder_lead=timedelta(minutes=int(r.get("placeholder_lead_minutes", 30))),
         currency=str(r.get("currency", "USD")),
     )
     floor = resolve_floor_plan(str(r.get("floor_plan", "bistro.json")), source.parent if source else None)

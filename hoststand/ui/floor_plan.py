@@ -22,6 +22,7 @@ from PySide6.QtGui import (
     QTransform,
 )
 from PySide6.QtWidgets import (
+    QLabel,
     QFrame,
     QGraphicsItem,
     QGraphicsScene,
@@ -513,6 +514,9 @@ class FloorPlanView(QGraphicsView):
         for b in (self.zoom_out_button, self.zoom_in_button, self.fit_button):
             row.addWidget(b)
         self._legend = _Legend(self)
+        self.pos_only_note = QLabel(self)  # POS tables the floor plan does not place (a bar, a patio): named, never hidden
+        self.pos_only_note.setObjectName("posOnlyNote")
+        self.pos_only_note.hide()
         self.setViewportMargins(0, 0, 0, TOOLBAR_H)  # a strip under the plan for the key and the zoom buttons
         self._place_overlays()
 
@@ -549,6 +553,13 @@ class FloorPlanView(QGraphicsView):
                 self._scene.addItem(item)
             else:
                 item.set_view(t)
+        extra = ", ".join(floor.unlinked_pos_tables)
+        self.pos_only_note.setText(f"Also on the POS, not on this plan: {extra}" if extra else "")
+        self.pos_only_note.setToolTip(
+            "Tickets at these POS tables still count in covers; add them to the floor plan to see them here."
+        )
+        self.pos_only_note.setVisible(bool(extra))
+        self._place_overlays()
 
     def _rebuild_room(self, floor: FloorView) -> None:
         if self._room is not None:
@@ -748,6 +759,8 @@ class FloorPlanView(QGraphicsView):
         lg = self._legend.size()
         self._legend.move(12, strip_top + (TOOLBAR_H - lg.height()) // 2)
         self._legend.setVisible(self.width() - c.width() - 36 > lg.width())
+        self.pos_only_note.adjustSize()
+        self.pos_only_note.move(10, strip_top - self.pos_only_note.height() - 6)
 
     def paintEvent(self, event) -> None:  # noqa: ANN001
         super().paintEvent(event)
