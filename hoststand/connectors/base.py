@@ -135,6 +135,24 @@ class StatusUpdate:
 
 
 @dataclass(frozen=True)
+class PosCheckSummary:
+    """What the POS closed a party's check with, for the booking platform's guest profile (OpenTable
+    `pos-data`, assumed write)."""
+
+    external_id: str  # the reservation's id at the platform
+    covers: int
+    subtotal: int  # minor units
+    total: int
+    comps: int = 0
+    tax: int = 0
+    tip: int = 0
+    currency: str = "USD"
+    check_ids: tuple[str, ...] = ()
+    items: tuple[tuple[str, int], ...] = ()  # (name, quantity)
+    closed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class RemoteServiceArea:
     guid: str
     name: str
@@ -179,6 +197,8 @@ class RemoteOrder:
     comps: int = 0  # discounts applied, minor units
     currency: str = "USD"
     item_names: tuple[str, ...] = ()
+    check_guids: tuple[str, ...] = ()  # the order's live checks, first first (where notes can be added)
+    has_allergy_note: bool = False  # a kitchen allergy note (the "Allergy Alert" item) is already on it
 
 
 @dataclass(frozen=True)
@@ -250,6 +270,10 @@ class BookingPort(Protocol):
         """Push a status change. `request_id` is the idempotency handle (OpenTable X-Request-Id)."""
         ...
 
+    async def send_pos_data(self, summary: PosCheckSummary, *, request_id: str) -> None:
+        """Give the platform what the POS closed the party's check with (covers, spend, comps, items)."""
+        ...
+
     async def probe(self) -> HealthProbe: ...
 
     async def aclose(self) -> None: ...
@@ -281,6 +305,19 @@ class PosPort(Protocol):
     async def get_order(self, guid: str) -> RemoteOrder: ...
 
     async def void_ticket(self, guid: str, *, business_date: date | None = None) -> None: ...
+
+    async def open_orders_at(self, table_guid: str, *, business_date: date) -> tuple[RemoteOrder, ...]:
+        """The live orders (not voided, deleted, paid or closed) at a POS table on a business date, oldest
+        first: what a server may have opened by hand while our ticket waited in the queue."""
+        ...
+
+    async def add_allergy_note(
+        self, order_guid: str, check_guid: str, *, allergy_text: str, external_id: str
+    ) -> RemoteOrder | None:
+        """Put the allergy text on an existing ticket as a kitchen note (Toast: the "Allergy Alert" item with
+        SPECIAL_REQUEST modifiers). `external_id` is the idempotency handle: a second call with the same one
+        adds nothing. Returns the updated order, or None when this POS has no way to carry the note."""
+        ...
 
     async def probe(self) -> HealthProbe: ...
 

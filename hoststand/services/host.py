@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from hoststand.domain.clock import Clock
 from hoststand.domain.events import Change, ChangeBus
@@ -12,6 +13,7 @@ from hoststand.store.engine import Store
 from hoststand.sync.health import HealthMonitor
 from hoststand.services.commands import HostCommands
 from hoststand.services.queries import FloorQueries
+from hoststand.services.operations import OperationsService
 from hoststand.services.reconciliation import ReconciliationService
 
 
@@ -37,6 +39,9 @@ class HostService:
         self.queries = FloorQueries(store, layout=layout, settings=settings, clock=clock, health=health)
         self.reconciliation = ReconciliationService(
             store, layout=layout, settings=settings, clock=clock, bus=bus, commands=self.commands
+        )
+        self.operations = OperationsService(
+            store, layout=layout, settings=settings, clock=clock, bus=bus, commands=self.commands, queries=self.queries
         )
         self._refresh = refresh
 
@@ -67,7 +72,14 @@ class HostService:
 
     # commands
     def check_in(self, reservation_id: str, table_ids: tuple[str, ...] | None = None, party_size: int | None = None):
-        return self.commands.check_in(reservation_id, table_ids, party_size)
+        result = self.commands.check_in(reservation_id, table_ids, party_size)
+        if result.ok and self._pos_down():
+            result = replace(result, message=result.message.replace(
+                "Ticket sent to the POS.", "The POS is unreachable: the ticket opens there as soon as it returns."))
+        return result
+
+    def _pos_down(self) -> bool:
+        return any(a.role == "pos" and a.state == "down" for a in self.queries.api_health())
 
     def mark_arrived(self, reservation_id: str):
         return self.commands.mark_arrived(reservation_id)

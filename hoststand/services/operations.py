@@ -20,6 +20,12 @@ The choices, by kind of conflict:
 | table_has_another_ticket | Move the party to another table | asks for a table (best free ones offered), then moves the party: its ticket opens there |
 | table_has_another_ticket | The ticket is theirs: link it | the open order is linked to this party and gets its allergy note |
 | allergy_not_on_ticket | The server knows about the allergy | recorded |
+| changed_after_seating | Keep the party as seated | recorded: the party stays as it is |
+| changed_after_seating | Take the new party size | the seated party's covers become the platform's size (a cover override, as the host's resize does) |
+| unknown_table | Choose a table at check-in | recorded: the host picks a table when the party arrives |
+
+A conflict of a kind this service does not know is shown with its own words and choices; choosing records the
+decision (and says so) without doing anything else.
 """
 
 from __future__ import annotations
@@ -66,11 +72,17 @@ S = ReservationStatus
 CONFLICT_CANCELLED_WHILE_HERE = "cancelled_while_here"
 CHOICE_KEEP = "Keep them and re-confirm the booking"
 CHOICE_RELEASE = "Release the table"
+CONFLICT_CHANGED_AFTER_SEATING = "changed_after_seating"  # raised by sync/merge.py
+CHOICE_KEEP_AS_SEATED = "Keep the party as seated"
+CHOICE_TAKE_NEW_SIZE = "Take the new party size"
+CONFLICT_UNKNOWN_TABLE = "unknown_table"  # raised by sync/puller.py
 
 _TITLES = {
     CONFLICT_CANCELLED_WHILE_HERE: "Cancelled online, but here",
     CONFLICT_TABLE_TAKEN: "Another ticket is open at the table",
     CONFLICT_ALLERGY_NOT_ON_TICKET: "Allergy not on the ticket",
+    CONFLICT_CHANGED_AFTER_SEATING: "Changed online after seating",
+    CONFLICT_UNKNOWN_TABLE: "Table not on the floor plan",
 }
 _STATUS_WORDS = {S.BOOKED: "Booked", S.ARRIVED: "Waiting", S.SEATED: "Seated", S.FINISHED: "Done",
                  S.CANCELLED: "Cancelled", S.NO_SHOW: "No-show"}
@@ -130,6 +142,7 @@ class FallbackSheet:
     parties: tuple[SheetParty, ...]
     seated: int = 0
     expected_covers: int = 0
+    is_tonight: bool = True  # False: the cache holds no reservation for tonight; this is the last night it has
 
 
 # ------------------------------------------------------------------------------------------ service
@@ -269,6 +282,21 @@ class OperationsService:
             facts["Table"] = str(table)
             facts["Allergy"] = str(c.facts.get("allergy") or "")
             hints = ["Only once you have told the server, in person."]
+        elif c.kind == CONFLICT_CHANGED_AFTER_SEATING:
+            if res is not None:
+                facts["Here"] = f"{res.party_size} seated at {self._label(res.table_ids) or '-'}"
+            size = c.facts.get("remote_party_size")
+            start = _parse(c.facts.get("remote_start"))
+            online = " ".join(b for b in (f"{size} guests" if size else "", f"at {self._hhmm(start)}" if start else "") if b)
+            if online:
+                facts["Booking platform now says"] = online
+            remote_tables = ", ".join(str(t) for t in c.facts.get("remote_tables") or ())
+            if remote_tables:
+                facts["Its tables"] = remote_tables
+            hints = ["Nothing changes here.", f"Covers become {size}; the POS ticket is not touched." if size else ""]
+        elif c.kind == CONFLICT_UNKNOWN_TABLE:
+            facts["Booking platform's table"] = ", ".join(str(t) for t in c.facts.get("tables") or ())
+            hints = ["The party gets the table picker when checked in."]
         return ConflictCard(
             id=c.id,
             summary=summary,
@@ -279,7 +307,7 @@ class OperationsService:
             kind=c.kind,
             title=_TITLES.get(c.kind, "Needs a decision"),
             table_label=str(table or ""),
-            choice_hints=tuple(hints[: len(c.choices)]) if len(hints) >= len(c.choices) else (),
+            choice_hints=tuple(hints[: len(c.choices)]) if len(hints) >= len(c.choices) and any(hints) else (),
         )
 
     def resolve(self, conflict_id: str, choice: str, *, table_ids: tuple[str, ...] | None = None) -> CommandResult:
@@ -302,9 +330,15 @@ class OperationsService:
                 return self._move(conflict, table_ids)
             if conflict.kind == CONFLICT_ALLERGY_NOT_ON_TICKET:
                 return self._note_only(conflict, choice, "Noted: the server knows about the allergy.")
+            if conflict.kind == CONFLICT_CHANGED_AFTER_SEATING and choice == CHOICE_TAKE_NEW_SIZE:
+                return self._take_new_size(conflict)
+            if conflict.kind == CONFLICT_CHANGED_AFTER_SEATING:
+                return self._note_only(conflict, choice, "Noted: the party stays as seated.")
+            if conflict.kind == CONFLICT_UNKNOWN_TABLE:
+                return self._note_only(conflict, choice, "Noted: choose a table for them when they arrive.")
         except _Refused as exc:
             return CommandResult(False, str(exc), conflict.reservation_id)
-        return self._note_only(conflict, choice, f"Noted: {choice}.")
+        return self._note_only(conflict, choice, f"Recorded your choice: {choice}. Nothing else was changed.")
 
     # ------------------------------------------------------------------------ the choices
 
@@ -330,7 +364,7 @@ class OperationsService:
         now = self.clock.now()
         remote = str(c.facts.get("remote_status") or "").replace(" ", "").lower()
         status = S.NO_SHOW if remote in ("noshow", "no_show") else S.CANCELLED
-        kept_ticket = False
+        kept_ticket = voiding = False
         with self.store.write() as s:
             res = self._party(s, c)
             if res.status not in (S.ARRIVED, S.SEATED):
@@ -344,14 +378,18 @@ class OperationsService:
                 if not t.is_live:
                     continue
                 if t.stage is CourseStage.OPENED:
-                    self.commands._void_ticket(s, t, res, now)  # the commands' own void: withdraw if unsent, else queue
+                    # the commands' own void: withdrawn if it was never sent, else a void is queued
+                    voiding = bool(self.commands._void_ticket(s, t, res, now)) or voiding
                 else:
                     kept_ticket = True
             self._settle(s, c, CHOICE_RELEASE, now, {"status": status.value, "ticket_kept": kept_ticket})
         self._publish(res.id, res.table_ids)
-        msg = f"{_name(res)} released; table {self._label(res.table_ids) or '-'} is free."
+        table = self._label(res.table_ids)
+        msg = f"{_name(res)} released from table {table}." if table else f"{_name(res)} released."
         if kept_ticket:
             msg += " Their ticket already has items: settle it on the POS."
+        elif voiding:
+            msg += " Its empty ticket is being voided on the POS."
         return CommandResult(True, msg, res.id)
 
     def _second_ticket(self, c: ConflictRecord) -> CommandResult:
@@ -420,7 +458,21 @@ class OperationsService:
             if _open_conflict(s, c.id) is not None:
                 self._settle(s, c, CHOICE_MOVE, now, {"to": list(table_ids)})
         self._publish(rid, tuple(table_ids))
-        return replace(result, undo_label=None)  # undoing the move would put the party back at the taken table
+        return result  # an ordinary move: the host can undo it like any other
+
+    def _take_new_size(self, c: ConflictRecord) -> CommandResult:
+        size = c.facts.get("remote_party_size")
+        if c.reservation_id is None or not isinstance(size, int):
+            raise _Refused("The booking platform's party size is not known: nothing to take.")
+        result = self.commands.resize(c.reservation_id, size)
+        if not result.ok:
+            return result
+        now = self.clock.now()
+        with self.store.write() as s:
+            if _open_conflict(s, c.id) is not None:
+                self._settle(s, c, CHOICE_TAKE_NEW_SIZE, now, {"party_size": size})
+        self._publish(c.reservation_id, ())
+        return result
 
     def _note_only(self, c: ConflictRecord, choice: str, message: str) -> CommandResult:
         now = self.clock.now()
@@ -468,6 +520,7 @@ class OperationsService:
             parties=tuple(parties),
             seated=sum(1 for p in parties if p.status.startswith("Seated")),
             expected_covers=sum(p.party_size for p in parties),
+            is_tonight=night.day == self.queries.service_date(),
         )
 
     # ------------------------------------------------------------------------------- helpers
@@ -537,6 +590,8 @@ def _parse(value) -> datetime | None:
 
 __all__ = [
     "CHOICE_KEEP",
+    "CHOICE_KEEP_AS_SEATED",
+    "CHOICE_TAKE_NEW_SIZE",
     "CHOICE_LINK",
     "CHOICE_MOVE",
     "CHOICE_RELEASE",

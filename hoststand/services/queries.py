@@ -369,6 +369,8 @@ class FloorQueries:
     def _pending_words(self, a: OutboxAction, r: Reservation | None) -> str:
         who = f"{r.guest_name or 'party'} ({r.party_size})" if r else "a party"
         table = self._label((a.table_id,)) if a.table_id else ""
+        if a.kind == "pos.open_ticket" and a.payload.get("placeholder"):
+            return f"Hold table {table} on the POS for {who} (placeholder)"
         if a.kind == "pos.open_ticket":
             return f"Open ticket at {table} for {who}"
         if a.kind == "pos.void_ticket":

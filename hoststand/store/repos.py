@@ -559,6 +559,12 @@ def count_open_conflicts(s: Session) -> int:
     return int(s.exec(select(func.count()).select_from(ConflictRow).where(col(ConflictRow.resolved_at).is_(None))).one())
 
 
+def conflicts_for(s: Session, kind: str, reservation_id: str | None) -> list[ConflictRecord]:
+    """Every conflict of `kind` about a reservation, open or resolved, oldest first."""
+    stmt = select(ConflictRow).where(ConflictRow.kind == kind, ConflictRow.reservation_id == reservation_id)
+    return [conflict_from_row(r) for r in s.exec(stmt.order_by(ConflictRow.created_at))]
+
+
 def open_conflict_for(s: Session, kind: str, reservation_id: str | None, table_id: str | None) -> ConflictRecord | None:
     stmt = select(ConflictRow).where(
         ConflictRow.kind == kind,

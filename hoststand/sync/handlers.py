@@ -5,12 +5,12 @@ the same transaction as the acknowledgement), `Retry` (transient; maybe uncertai
 good, with the vendor's reason). Handlers never commit; the replayer does, atomically with the ack.
 
 Tickets opened by hand while ours waited (issue 3). During an outage the servers keep working: the POS
-terminals take orders offline, so a server may open a ticket at the table the host just seated. Before an
+terminals take orders offline, so a server may open a ticket at the table the host just seated. Before a
 `pos.open_ticket` that *waited* is sent, the table is looked at first:
 
 - "Waited" is one explicit rule (`waited`): this is not the action's first attempt, or it was queued more than
-  `WAITED_AFTER` (30 s) ago. A POS that was down when the action was queued meets it too: while an API is
-  down nothing is attempted, and no outage ends within seconds of being noticed (three failures first).
+  `WAITED_AFTER` (30 s) ago. A POS that was down when the action was queued meets it in practice: nothing is
+  attempted while an API is down, and an outage over within 30 s leaves no time to ring a ticket in by hand.
   Only a checked-in party's ticket is checked (not a placeholder opened ahead of a booking), and the
   resolution of a conflict can send one with `"force": true` to skip the check.
 - Each live order at the table (`PosPort.open_orders_at`) that hoststand did not send itself is
@@ -63,7 +63,7 @@ from hoststand.domain.model import (
 )
 from hoststand.store import outbox, repos
 from hoststand.store.engine import Store
-from hoststand.store.rows import ReservationRow
+from hoststand.sync.orders import WALK_IN
 from hoststand.sync.tables import TableIdentity
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ Outcome = Done | Dead
 
 WAITED_AFTER = timedelta(seconds=30)
 OPENED_BEFORE_GRACE = timedelta(seconds=30)
-WALK_IN_SOURCE = "walk_in"  # the source of the parties the puller makes from orders it cannot place (sync/orders.py)
+WALK_IN_SOURCE = WALK_IN  # the source of the parties the puller makes from orders it cannot place
 
 CONFLICT_TABLE_TAKEN = "table_has_another_ticket"
 CONFLICT_ALLERGY_NOT_ON_TICKET = "allergy_not_on_ticket"
@@ -103,7 +103,7 @@ class HandlerContext:
     pos: PosPort
     layout: FloorLayout
     clock: Clock
-    tz: Any = None  # the restaurant's time zone (a ZoneInfo or its name), for times in plain words; UTC if None
+    tz: Any = None  # the restaurant's time zone (ZoneInfo or name) for clock times in conflict summaries; none if None
 
     def identity(self) -> TableIdentity:
         with self.store.read() as s:
@@ -331,9 +331,9 @@ def _take_over_order(s: Session, ticket: Ticket, order: RemoteOrder) -> None:
         return
     repos.delete_ticket(s, owner.id)
     if owner.reservation_id and owner.reservation_id != ticket.reservation_id:
-        row = s.get(ReservationRow, owner.reservation_id)
-        if row is not None and row.source == WALK_IN_SOURCE and row.external_id == order.guid:
-            s.delete(row)
+        walk_in = repos.get_reservation(s, owner.reservation_id)
+        if walk_in is not None and walk_in.source == WALK_IN_SOURCE and walk_in.external_id == order.guid:
+            repos.delete_reservation(s, walk_in.id)
     s.flush()  # the unique pos_id must be free before the ticket takes it
 
 

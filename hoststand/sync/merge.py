@@ -198,6 +198,7 @@ def _changed_after_seating(remote: RemoteReservation, local: Reservation, layout
         ),
         choices=("Keep the party as seated", "Take the new party size"),
         facts={
+            "remote_updated_at": remote.updated_at.isoformat() if remote.updated_at else None,
             "remote_party_size": remote.party_size,
             "remote_start": remote.start.isoformat(),
             "remote_tables": list(remote.table_names),

@@ -309,7 +309,11 @@ class Puller:
                         )
                         conflicts += 1
                 if merge.conflict is not None and local is not None:
-                    if repos.open_conflict_for(s, merge.conflict.kind, local.id, None) is None:
+                    # once per platform change: an open one stays; a resolved one is not raised again for the
+                    # same change (a person already decided), only for a newer one
+                    seen = {c.facts.get("remote_updated_at") for c in repos.conflicts_for(s, merge.conflict.kind, local.id)}
+                    fresh = merge.conflict.facts.get("remote_updated_at", object()) not in seen
+                    if fresh and repos.open_conflict_for(s, merge.conflict.kind, local.id, None) is None:
                         repos.add_conflict(
                             s,
                             ConflictRecord(

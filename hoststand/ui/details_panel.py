@@ -421,7 +421,8 @@ class DetailsPanel(QFrame):
         self.undo_button.setEnabled(bool(self._undo_text))
         if self._undo_text:
             fm = QFontMetrics(self.undo_button.font())
-            self.undo_button.setText(fm.elidedText(self._undo_text, Qt.TextElideMode.ElideRight, 200).replace("&", "&&"))
+            room = max(60, self.undo_button.width() - 36)  # the button's padding and border
+            self.undo_button.setText(fm.elidedText(self._undo_text, Qt.TextElideMode.ElideRight, room).replace("&", "&&"))
             self.undo_button.setToolTip(f"{self._undo_text} (Ctrl+Z)")
         else:
             self.undo_button.setText("Undo")

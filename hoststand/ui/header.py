@@ -103,11 +103,6 @@ class HealthChip(QFrame):
     def text(self) -> str:
         return self.label.text()
 
-    def mouseReleaseEvent(self, event) -> None:  # noqa: ANN001
-        if event.button() == Qt.MouseButton.LeftButton:
-            self.clicked.emit(self.kind)
-        super().mouseReleaseEvent(event)
-
 
 class _Notice(QFrame):
     """A chip with a mark and words: queued actions, failures, conflicts, stale data. Tapping it opens
@@ -141,6 +136,11 @@ class _Notice(QFrame):
 
     def text(self) -> str:
         return self.label.text()
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: ANN001
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit(self.kind)
+        super().mouseReleaseEvent(event)
 
 
 def outage_text(h: HeaderView) -> str:

@@ -37,7 +37,10 @@ from hoststand.services.views import CommandResult
 from hoststand.ui import theme
 from hoststand.ui.bridge import ChangeBridge
 from hoststand.ui.pages import Page, PageBar
+from hoststand.ui.conflicts_page import ConflictsPage
+from hoststand.ui.queue_page import QueuePage
 from hoststand.ui.reconciliation_page import ReconciliationPage
+from hoststand.ui.sheet import add_print_action
 from hoststand.ui.view_loader import ALL_TOPICS, Snapshot, ViewLoader, load_snapshot
 from hoststand.ui.details_panel import DetailsPanel
 from hoststand.ui.floor_plan import FloorPlanView
@@ -264,6 +267,11 @@ class MainWindow(QMainWindow):
 
     def _add_pages(self) -> None:
         """The screens besides the host stand, each over its part of the service."""
+        ops = getattr(self.service, "operations", None)
+        if ops is not None:
+            self.add_page("queue", "Sync queue", QueuePage(ops))
+            self.add_page("conflicts", "Conflicts", ConflictsPage(ops))
+            add_print_action(self, ops)
         report = getattr(self.service, "reconciliation", None)
         if report is not None:
             self.add_page("report", "Night report", ReconciliationPage(report, on_result=self._after))

@@ -17,6 +17,13 @@
 - A customer goes on the check only with all four of first name, last name, phone and email (Toast's
   `Customer` requires them) and an email Toast accepts (ASCII, at most 53 characters): guest details
   never stop a ticket from opening.
+- Tickets opened by hand while ours waited (issue 3): `open_orders_at` answers from a snapshot of the business
+  date's live orders, kept by the full reads `pull_orders` already makes and refreshed, when more than
+  `live_orders_max_age` seconds old (by the wall clock or the injected one), by a delta read of the orders modified since (`startDate`/`endDate`,
+  with a two-minute overlap for clock skew), so a queue replaying hundreds of tickets after an outage costs
+  a handful of requests, not a full read each. `add_allergy_note` posts the "Allergy Alert" selection to an
+  existing check (`POST /orders/v2/orders/{order}/checks/{check}/selections`) with the selection's
+  `externalId` as the idempotency handle (a duplicate is refused: the note is already there).
 - `RemoteOrder.external_id` is the handle we sent, without our prefix (an order from elsewhere keeps its
   own externalId as is). Amounts are Toast's decimal dollars in cents, rounded half-even; the course stage
   comes from `derive_stage`, one small rule with its own tests.
@@ -39,6 +46,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from hoststand.connectors.base import (
+    AlreadyApplied,
     AuthFailed,
     ConnectorError,
     Credentials,
@@ -82,6 +90,9 @@ SPECIAL_REQUEST_MAX = 255
 CUSTOMER_EMAIL_MAX = 53  # Toast's orders API "supports email addresses that are up to 53 characters long"
 BULK_PAGE_SIZE = 100
 MAX_PAGES = 1000
+LIVE_ORDERS_MAX_AGE = 1.0  # seconds a snapshot of the live orders answers `open_orders_at` without a read
+LIVE_ORDERS_FULL_EVERY = 300.0  # seconds between full reads of the business date (deltas in between)
+DELTA_OVERLAP = timedelta(minutes=2)  # delta reads start this much before the last read (clock skew)
 
 LOGIN_PATH = "/authentication/v1/authentication/login"
 ORDERS_PATH = "/orders/v2/orders"
@@ -288,6 +299,12 @@ def order_from_json(record: Any, menu: MenuIndex, *, allergy_item_name: str = "A
             if name:
                 names.append(name.strip())
     voided = opt_bool(order, "voided") or opt_bool(order, "deleted")
+    check_guids = tuple(c["guid"] for c in checks if isinstance(c.get("guid"), str) and c["guid"])
+    allergy_note = any(
+        _is_allergy_alert(selection, menu, allergy_item_name)
+        for check in checks
+        for selection in _live(check.get("selections"))
+    )
     return RemoteOrder(
         guid=guid,
         external_id=_strip_prefix(opt_str(order, "externalId", allow_int=False)),
@@ -307,6 +324,8 @@ def order_from_json(record: Any, menu: MenuIndex, *, allergy_item_name: str = "A
         comps=to_minor_units(comps),
         currency="USD",
         item_names=tuple(names),
+        check_guids=check_guids,
+        has_allergy_note=allergy_note,
     )
 
 
@@ -345,6 +364,23 @@ def tab_name_problem(tab_name: str) -> str | None:
     return None
 
 
+def allergy_selection(
+    external_id: str, allergy_item: AllergyItem, allergy_text: str, *, special_request_max: int = SPECIAL_REQUEST_MAX
+) -> dict[str, Any]:
+    """One "Allergy Alert" selection whose SPECIAL_REQUEST modifiers carry the whole allergy text, cut on word
+    boundaries into pieces Toast accepts (never shortened). `external_id` is the selection's idempotency handle."""
+    return {
+        "externalId": external_id,
+        "item": {"guid": allergy_item.guid},
+        "itemGroup": {"guid": allergy_item.group_guid},
+        "quantity": 1,
+        "modifiers": [
+            {"selectionType": "SPECIAL_REQUEST", "displayName": piece, "quantity": 1}
+            for piece in split_for_limit(allergy_text, special_request_max)
+        ],
+    }
+
+
 def order_request_body(
     request: OpenTicketRequest,
     *,
@@ -366,16 +402,9 @@ def order_request_body(
     allergy_text = request.allergy_text.strip()
     if allergy_item is not None and allergy_text:
         check["selections"].append(
-            {
-                "externalId": f"{order_external_id}:allergy",
-                "item": {"guid": allergy_item.guid},
-                "itemGroup": {"guid": allergy_item.group_guid},
-                "quantity": 1,
-                "modifiers": [
-                    {"selectionType": "SPECIAL_REQUEST", "displayName": piece, "quantity": 1}
-                    for piece in split_for_limit(allergy_text, special_request_max)
-                ],
-            }
+            allergy_selection(
+                f"{order_external_id}:allergy", allergy_item, allergy_text, special_request_max=special_request_max
+            )
         )
     body: dict[str, Any] = {
         "externalId": order_external_id,
@@ -390,6 +419,24 @@ def order_request_body(
 
 
 # ------------------------------------------------------------------------------------------ adapter
+
+
+@dataclass
+class _LiveOrders:
+    """The business date's live orders as last read (full or delta), for `open_orders_at`."""
+
+    business_date: date
+    by_guid: dict[str, RemoteOrder]
+    full_at: float  # time.monotonic() of the last full read
+    read_at: float  # time.monotonic() of the last read, full or delta
+    mark: datetime  # our clock when the last read began: where the next delta starts (less the overlap)
+
+    def update(self, orders: list[RemoteOrder] | tuple[RemoteOrder, ...]) -> None:
+        for order in orders:
+            if order.stage.is_live and not order.voided:
+                self.by_guid[order.guid] = order
+            else:
+                self.by_guid.pop(order.guid, None)
 
 
 def _record_label(record: Any) -> str:
@@ -418,6 +465,7 @@ class ToastAdapter:
         read_timeout: float = 15.0,
         orders_read_timeout: float = 35.0,
         logins_per_hour: int = 2,
+        live_orders_max_age: float = LIVE_ORDERS_MAX_AGE,
     ) -> None:
         self._credentials = credentials
         self.restaurant_guid = restaurant_guid
@@ -447,6 +495,9 @@ class ToastAdapter:
         self._menu_lock = asyncio.Lock()
         self._dining_option: tuple[date, str] | None = None
         self.last_pull_skipped = 0
+        self.live_orders_max_age = live_orders_max_age
+        self._live: _LiveOrders | None = None
+        self._live_lock = asyncio.Lock()
 
     # ----------------------------------------------------------------------------------- limits
 
@@ -718,6 +769,8 @@ class ToastAdapter:
             params = {"businessDate": str(wanted)}
         by_guid: dict[str, RemoteOrder] = {}
         skipped = 0
+        full = "businessDate" in params
+        read_at, mark = time.monotonic(), now
         async for items in self._bulk_pages(params, what="Toast orders"):
             mapped, bad = await asyncio.to_thread(self._map_orders, items)
             skipped += bad
@@ -726,7 +779,101 @@ class ToastAdapter:
                     continue
                 by_guid[order.guid] = order
         self.last_pull_skipped = skipped
+        self._note_orders(business_date, tuple(by_guid.values()), full=full, read_at=read_at, mark=mark)
         return tuple(by_guid.values())
+
+    # ------------------------------------------------------------------- live orders at a table
+
+    def _note_orders(
+        self, business_date: date, orders: tuple[RemoteOrder, ...], *, full: bool, read_at: float, mark: datetime
+    ) -> None:
+        """Keep the live-orders snapshot in step with what a read (full, delta or our own write) returned."""
+        live = self._live
+        if full:
+            fresh = _LiveOrders(business_date, {}, full_at=read_at, read_at=read_at, mark=mark)
+            fresh.update(orders)
+            self._live = fresh
+        elif live is not None and live.business_date == business_date:
+            live.update(orders)
+            if read_at:
+                live.read_at, live.mark = read_at, mark
+
+    async def _read_live(self, business_date: date) -> _LiveOrders:
+        await self.load_menu()
+        wanted = int(business_date_param(business_date))
+        started, mark = time.monotonic(), self._clock.now()
+        live = self._live
+        full = live is None or live.business_date != business_date or started - live.full_at > LIVE_ORDERS_FULL_EVERY
+        if full:
+            params: dict[str, Any] = {"businessDate": str(wanted)}
+        else:
+            assert live is not None
+            params = {
+                "startDate": toast_timestamp(live.mark - DELTA_OVERLAP),
+                "endDate": toast_timestamp(max(mark, live.mark) + timedelta(minutes=1)),
+            }
+        found: list[RemoteOrder] = []
+        async for items in self._bulk_pages(params, what="Toast open orders"):
+            mapped, _ = await asyncio.to_thread(self._map_orders, items)
+            found.extend(o for o in mapped if o.business_date in (None, wanted))
+        self._note_orders(business_date, tuple(found), full=full, read_at=started, mark=mark)
+        assert self._live is not None
+        return self._live
+
+    async def open_orders_at(self, table_guid: str, *, business_date: date) -> tuple[RemoteOrder, ...]:
+        """Live orders at a table on a business date, oldest first (from a snapshot at most
+        `live_orders_max_age` seconds old; see the module docstring)."""
+        async with self._live_lock:
+            live = self._live
+            if (
+                live is None
+                or live.business_date != business_date
+                or time.monotonic() - live.read_at > self.live_orders_max_age
+                or (self._clock.now() - live.mark).total_seconds() > self.live_orders_max_age  # simulated time too
+            ):
+                live = await self._read_live(business_date)
+            at_table = [o for o in live.by_guid.values() if o.table_guid == table_guid]
+        far = datetime.max.replace(tzinfo=UTC)
+        return tuple(sorted(at_table, key=lambda o: (o.opened_at or far, o.guid)))
+
+    async def add_allergy_note(
+        self, order_guid: str, check_guid: str, *, allergy_text: str, external_id: str
+    ) -> RemoteOrder | None:
+        """Add the "Allergy Alert" selection carrying `allergy_text` to a check. None when there is nothing to
+        add or the menu has no allergy item; a duplicate `external_id` means the note is already there."""
+        text = allergy_text.strip()
+        if not text:
+            return None
+        await self.load_menu()
+        item = self._menu.allergy_item
+        if item is None:
+            log.warning("no %r menu item: the allergy note cannot be added to a ticket opened by hand", self.allergy_item_name)
+            return None
+        body = [allergy_selection(f"{EXTERNAL_ID_PREFIX}{external_id}:allergy", item, text)]
+        try:
+            response = await self._call(
+                "POST",
+                f"{ORDERS_PATH}/{order_guid}/checks/{check_guid}/selections",
+                json_body=body,
+                timeout=self._orders_read_timeout,
+                what="Toast add allergy note",
+            )
+        except AlreadyApplied:
+            order = await self.get_order(order_guid)
+        else:
+            data = self._http.json(response, decimals=True, what="Toast add allergy note")
+            try:
+                order = self._map_order(data)
+            except MalformedRecord as exc:
+                raise UncertainOutcome(VENDOR, f"Toast took the allergy note but its answer could not be read ({exc})") from None
+        self._remember(order)
+        return order
+
+    def _remember(self, order: RemoteOrder) -> None:
+        """Our own write's result goes into the live-orders snapshot at once."""
+        live = self._live
+        if live is not None and order.business_date in (None, int(business_date_param(live.business_date))):
+            live.update((order,))
 
     async def open_ticket(self, request: OpenTicketRequest) -> RemoteOrder:
         problem = tab_name_problem(request.tab_name)
@@ -747,9 +894,11 @@ class ToastAdapter:
         if isinstance(data, Mapping) and isinstance(data.get("orders"), list) and data["orders"]:
             data = data["orders"][0]  # the spec's OrderResponse wrapper; Toast's example answers the Order itself
         try:
-            return self._map_order(data)
+            order = self._map_order(data)
         except MalformedRecord as exc:
             raise UncertainOutcome(VENDOR, f"Toast accepted the ticket but its answer could not be read ({exc})") from None
+        self._remember(order)
+        return order
 
     async def find_order(self, *, external_id: str, business_date: date) -> RemoteOrder | None:
         """Page through the business date's orders for the one we sent with this handle."""
@@ -783,9 +932,10 @@ class ToastAdapter:
             raise
         except Rejected:
             order = await self.get_order(guid)
-            if order.voided:
-                return
-            raise
+            if not order.voided:
+                raise
+        if self._live is not None:
+            self._live.by_guid.pop(guid, None)
 
     # ----------------------------------------------------------------------------------- health
 
@@ -812,6 +962,7 @@ class ToastAdapter:
 __all__ = [
     "AllergyItem",
     "MenuIndex",
+    "allergy_selection",
     "ToastAdapter",
     "course_of_group",
     "derive_stage",
