@@ -227,6 +227,7 @@ def run_gui(
             await closed.wait()
         finally:
             await core.engine.stop()
+            core.service.close()
             if on_close is not None:
                 on_close()
 

@@ -33,6 +33,7 @@ from hoststand.domain.notes import build_ticket_notes
 from hoststand.domain.settings import RestaurantSettings
 from hoststand.store import outbox, repos
 from hoststand.store.engine import Store
+from hoststand.sync.orders import WALK_IN
 from hoststand.sync.payloads import status_payload
 from hoststand.services.views import CommandResult, TableSuggestion
 
@@ -118,8 +119,7 @@ class HostCommands:
         if ticket is None:
             ticket, more = self._open_ticket(s, seated, guest, now)
             actions += more
-        a_status = self._tell_platform(s, seated, now, server_name=guest.preferred_server if guest else None)
-        return ticket, actions + [a_status.id]
+        return ticket, actions + self._tell_platform(s, seated, now, server_name=guest.preferred_server if guest else None)
 
     def _take_over_placeholder(self, s: Session, seated: Reservation, now: datetime) -> tuple[Ticket | None, list[str]]:
         """The party's placeholder becomes its open ticket when it is already on the POS at the table the party
@@ -184,8 +184,12 @@ class HostCommands:
         )
         return ticket, [a_open.id]
 
-    def _tell_platform(self, s: Session, res: Reservation, now: datetime, server_name: str | None = None):
-        return outbox.enqueue(
+    def _tell_platform(self, s: Session, res: Reservation, now: datetime, server_name: str | None = None) -> list[str]:
+        """Queue the party's new status for its booking platform; a walk-in has none (nothing is sent).
+        Returns the ids of the actions queued."""
+        if res.source == WALK_IN:
+            return []
+        return [outbox.enqueue(
             s,
             kind="booking.set_status",
             target=ActionTarget.BOOKING,
@@ -194,7 +198,7 @@ class HostCommands:
             now=now,
             reservation_id=res.id,
             table_id=res.table_ids[0] if res.table_ids else None,
-        )
+        ).id]
 
     def _needs_table(self, s: Session, res: Reservation, size: int, now: datetime, why: str) -> CommandResult:
         suggestions = self._suggest(s, res, size, now)
@@ -218,11 +222,11 @@ class HostCommands:
             arrived = transition(res, S.ARRIVED, now)
             day = service_day.service_date(res.start, self.settings.tz, self.settings.service_day_rollover_hour)
             repos.save_reservation(s, arrived, service_date=day, local_change_at=now)
-            a = self._tell_platform(s, arrived, now)
+            actions = self._tell_platform(s, arrived, now)
             label = f"mark {res.guest_name or 'party'} arrived"
             repos.push_undo(
                 s, at=now, description=label, reservation_id=res.id, before=_snapshot(res), ticket_id=None,
-                action_ids=[a.id],
+                action_ids=actions,
             )
             self._audit(s, now, "arrived", res.id, None, {})
         self._publish(res.id, res.table_ids)
@@ -243,7 +247,7 @@ class HostCommands:
                 return CommandResult(False, _cannot(res, verb), reservation_id)
             after = transition(res, status, now)
             repos.save_reservation(s, after, service_date=self._day(res), local_change_at=now)
-            actions = [self._tell_platform(s, after, now).id]
+            actions = self._tell_platform(s, after, now)
             actions += self._void_placeholders(s, after, now)
             words = "cancelled" if status is S.CANCELLED else "marked a no-show"
             label = f"{'cancel' if status is S.CANCELLED else 'no-show'} {res.guest_name or 'party'}"
@@ -279,7 +283,7 @@ class HostCommands:
                     return CommandResult(False, taken, res.id)
             moved = replace(res, table_ids=tables)
             repos.save_reservation(s, moved, service_date=self._day(res), local_change_at=now)
-            actions = [self._tell_platform(s, moved, now).id]
+            actions = self._tell_platform(s, moved, now)
             message = f"{res.guest_name or 'Party'} moved to {self._label(tables)}."
             ticket_id = None
             if res.status is S.SEATED:
@@ -320,7 +324,7 @@ class HostCommands:
                 message = f"Covers for {res.guest_name or 'the party'} set to {party_size} (overrides the POS)."
             else:
                 after = replace(res, party_size=party_size, booked_party_size=res.booked_party_size or res.party_size)
-                actions = [self._tell_platform(s, after, now).id]
+                actions = self._tell_platform(s, after, now)
                 message = f"{res.guest_name or 'Party'} is now a party of {party_size}."
             repos.save_reservation(s, after, service_date=self._day(res), local_change_at=now)
             label = f"resize {res.guest_name or 'party'} to {party_size}"

@@ -14,7 +14,9 @@ from hoststand.sync.health import HealthMonitor
 from hoststand.services.commands import HostCommands
 from hoststand.services.queries import FloorQueries
 from hoststand.services.operations import OperationsService
+from hoststand.services.pacing import PacingQueries
 from hoststand.services.reconciliation import ReconciliationService
+from hoststand.services.waitlist import WaitlistService
 
 
 class HostService:
@@ -42,6 +44,10 @@ class HostService:
         )
         self.operations = OperationsService(
             store, layout=layout, settings=settings, clock=clock, bus=bus, commands=self.commands, queries=self.queries
+        )
+        self.pacing = PacingQueries(store, layout=layout, settings=settings, clock=clock, bus=bus)
+        self.waitlist = WaitlistService(
+            store, layout=layout, settings=settings, clock=clock, bus=bus, commands=self.commands, pacing=self.pacing
         )
         self._refresh = refresh
 
@@ -117,6 +123,10 @@ class HostService:
     def refresh_now(self) -> None:
         if self._refresh is not None:
             self._refresh()
+
+    def close(self) -> None:
+        """Stop listening to change events (the pacing view's caches)."""
+        self.pacing.close()
 
     def now_local(self):
         from hoststand.domain import service_day

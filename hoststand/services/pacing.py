@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from math import ceil
@@ -91,6 +92,7 @@ class PacingOptions:
     fire_window: timedelta = timedelta(minutes=20)  # the kitchen's "next fire window"
     arrivals_horizon: timedelta = timedelta(minutes=60)
     relearn_every: timedelta = timedelta(minutes=5)
+    forecast_every: timedelta = timedelta(seconds=10)  # after a change, the forecast is at most this old
     timeline_before: timedelta = timedelta(hours=1)  # the timeline shows at least this much before now
     timeline_after: timedelta = timedelta(hours=2)  # … and this much after
 
@@ -269,7 +271,7 @@ class PacingView:
     totals: CoverTotalsView
     arrivals: tuple[ArrivalView, ...]
     kitchen: KitchenLoadView
-    timeline: TimelineView
+    timeline: TimelineView | None  # None when asked for without it
     turns: TurnSourceView
     occupied: int
     free: int
@@ -307,6 +309,16 @@ class FloorPace:
     blocked: frozenset[str]
 
 
+@dataclass(frozen=True)
+class _Slow:
+    forecast_at: datetime
+    arrival_alerts: tuple[Alert, ...]
+    arrivals: tuple[ArrivalView, ...]
+    slots: tuple[CoverSlotView, ...]
+    totals: CoverTotalsView
+    range: tuple[datetime, datetime]
+
+
 # ------------------------------------------------------------------------------------------- queries
 
 
@@ -333,6 +345,7 @@ class PacingQueries:
             for t in layout.tables
         )
         self._lock = threading.Lock()
+        self._view_lock = threading.RLock()
         self._generation = 0
         self._forecast_key: tuple | None = None
         self._forecast: list[ArrivalForecast] = []
@@ -341,6 +354,14 @@ class PacingQueries:
         self._model_at: datetime | None = None
         self._visits = 0
         self._past_visits: dict[date, list[FinishedVisit]] = {}
+        self._slow_cache: tuple[tuple, _Slow] | None = None
+        self._forced = 0  # the generation a forced invalidation asked for
+        self._row_cache: dict[tuple, TablePaceRow] = {}
+        self._alert_views: dict[Alert, AlertView] = {}
+        self._sources: tuple[TurnTimeModel, int, TurnSourceView] | None = None
+        self._bars: dict[tuple, TimelineBar] = {}  # bars of parties not seated, by what they depend on
+        self._estimates: dict[tuple[int, datetime], TurnEstimate] = {}
+        self._estimates_model: int | None = None
         self._unsubscribe: Callable[[], None] | None = bus.subscribe(self._on_change) if bus is not None else None
 
     # ----------------------------------------------------------------------------- invalidation
@@ -349,10 +370,13 @@ class PacingQueries:
         if change.topics & PACING_TOPICS:
             self.invalidate()
 
-    def invalidate(self) -> None:
-        """The floor changed: the next view recomputes the arrival forecast."""
+    def invalidate(self, *, force: bool = False) -> None:
+        """The floor changed. The next view recomputes the arrival forecast if it is `forecast_every` old
+        (a burst of pulls costs one forecast), or at once with `force` (the manager's own move)."""
         with self._lock:
             self._generation += 1
+            if force:
+                self._forced = self._generation
 
     def close(self) -> None:
         if self._unsubscribe is not None:
@@ -427,6 +451,14 @@ class PacingQueries:
 
     def turn_sources(self, model: TurnTimeModel | None = None) -> TurnSourceView:
         model = model or self.turn_model()
+        cached = self._sources
+        if cached is not None and cached[0] is model and cached[1] == self._visits:
+            return cached[2]
+        view = self._turn_sources(model)
+        self._sources = (model, self._visits, view)
+        return view
+
+    def _turn_sources(self, model: TurnTimeModel) -> TurnSourceView:
         ts = self.options.turn_settings
         cells = []
         for band in ts.bands:
@@ -480,12 +512,17 @@ class PacingQueries:
         return FloorPace(data.now, statuses, paces, model, data.reservations, data.blocked)
 
     def arrivals(self, fp: FloorPace) -> tuple[list[ArrivalForecast], datetime]:
-        """The next hour's arrivals against the floor: kept until the minute turns or the floor changes."""
+        """The next hour's arrivals against the floor (the costly replay). Kept while the minute is the same and
+        either nothing changed or the last one is younger than `forecast_every` (unless forced)."""
         minute = fp.now.replace(second=0, microsecond=0)
         with self._lock:
-            key = (self._generation, minute, id(fp.model))
-            if key == self._forecast_key and self._forecast_at is not None:
-                return self._forecast, self._forecast_at
+            key = self._forecast_key
+            if key is not None and self._forecast_at is not None and key[1] == minute and key[2] == id(fp.model):
+                unchanged = key[0] == self._generation
+                young = fp.now - self._forecast_at < self.options.forecast_every and self._forced <= key[0]
+                if unchanged or young:
+                    return self._forecast, self._forecast_at
+            generation = self._generation
         forecast = forecast_arrivals(
             fp.reservations,
             fp.paces,
@@ -497,7 +534,7 @@ class PacingQueries:
             blocked=fp.blocked,
         )
         with self._lock:
-            self._forecast_key, self._forecast, self._forecast_at = key, forecast, fp.now
+            self._forecast_key, self._forecast, self._forecast_at = (generation, minute, id(fp.model)), forecast, fp.now
         return forecast, fp.now
 
     def kitchen(self, fp: FloorPace | None = None) -> KitchenLoadView:
@@ -512,32 +549,36 @@ class PacingQueries:
 
     # ------------------------------------------------------------------------------------ view
 
-    def view(self, data: PacingData | None = None) -> PacingView:
-        """Everything the pacing page shows, from one read."""
+    def view(self, data: PacingData | None = None, *, timeline: bool = True) -> PacingView:
+        """Everything the pacing page shows, from one read (without the timeline's bars when `timeline` is
+        False: the page is not showing it). Thread-safe (one view is computed at a time)."""
         data = data or self.read()
+        with self._view_lock:
+            return self._view(data, timeline)
+
+    def _view(self, data: PacingData, with_timeline: bool = True) -> PacingView:
         fp = self.floor_pace(data)
         now, tz = data.now, self._tz
-        forecast, forecast_at = self.arrivals(fp)
-        raw_alerts = evaluate_alerts(fp.paces, forecast, now=now, settings=self.options.alerts, tz=tz)
-        alerts = tuple(
-            AlertView(a.kind, a.severity, a.message, a.minutes, a.table_ids, a.reservation_id) for a in raw_alerts
+        slow = self._slow(data, fp)
+        raw_alerts = sorted(
+            [*evaluate_alerts(fp.paces, (), now=now, settings=self.options.alerts, tz=tz), *slow.arrival_alerts],
+            key=lambda a: (a.severity.rank, -a.minutes, a.message),
         )
+        alerts = tuple(self._alert_view(a) for a in raw_alerts)
         by_id = {r.id: r for r in data.reservations}
         tables = self._table_rows(fp, raw_alerts, by_id)
-        timeline = self._timeline(data, fp)
-        slots, totals = self._covers(data, timeline)
-        arrivals = tuple(self._arrival(f, by_id) for f in forecast if f.start <= now + self.options.arrivals_horizon)
+        timeline = self._timeline(data, fp, slow.range) if with_timeline else None
         occupied = sum(1 for r in tables if r.occupied)
         blocked = sum(1 for r in tables if r.state is TableState.BLOCKED)
         in_room = {p.party_key: p.covers for p in fp.paces.values()}
         stale = any(st.stale for st in fp.statuses.values())
         return PacingView(
-            now_local=service_day.local(now, tz),
+            now_local=now.astimezone(tz),
             tables=tables,
             alerts=alerts,
-            slots=slots,
-            totals=totals,
-            arrivals=arrivals,
+            slots=slow.slots,
+            totals=slow.totals,
+            arrivals=slow.arrivals,
             kitchen=self.kitchen(fp),
             timeline=timeline,
             turns=self.turn_sources(fp.model),
@@ -546,9 +587,44 @@ class PacingQueries:
             blocked=blocked,
             covers_in_room=sum(in_room.values()),
             over_turn=len({p.party_key for p in fp.paces.values() if p.over_by_minutes > 0}),
-            forecast_local=service_day.local(forecast_at, tz),
+            forecast_local=slow.forecast_at.astimezone(tz),
             stale=stale,
         )
+
+    def _alert_view(self, a: Alert) -> AlertView:
+        view = self._alert_views.get(a)
+        if view is None:
+            if len(self._alert_views) > 2000:
+                self._alert_views.clear()
+            view = self._alert_views[a] = AlertView(a.kind, a.severity, a.message, a.minutes, a.table_ids,
+                                                    a.reservation_id)
+        return view
+
+    def _slow(self, data: PacingData, fp: FloorPace) -> _Slow:
+        """What changes only when the floor changes or the minute turns: the arrival forecast and what is
+        read from it (arrivals, arrival alerts), and covers per slot."""
+        forecast, forecast_at = self.arrivals(fp)
+        minute = data.now.replace(second=0, microsecond=0)
+        with self._lock:
+            key = (self._generation, minute, id(fp.model), data.day, id(forecast))
+            if self._slow_cache is not None and self._slow_cache[0] == key:
+                return self._slow_cache[1]
+        now, tz = data.now, self._tz
+        by_id = {r.id: r for r in data.reservations}
+        horizon = now + self.options.arrivals_horizon
+        lo, hi = self._range(data)
+        slots, totals = self._covers(data, lo, hi)
+        slow = _Slow(
+            forecast_at=forecast_at,
+            arrival_alerts=tuple(evaluate_alerts({}, forecast, now=now, settings=self.options.alerts, tz=tz)),
+            arrivals=tuple(self._arrival(f, by_id) for f in forecast if f.start <= horizon),
+            slots=slots,
+            totals=totals,
+            range=(lo, hi),
+        )
+        with self._lock:
+            self._slow_cache = (key, slow)
+        return slow
 
     def _table_rows(
         self, fp: FloorPace, alerts: list[Alert], by_id: Mapping[str, Reservation]
@@ -558,14 +634,28 @@ class PacingQueries:
         for a in alerts:  # already most severe first
             for t in a.table_ids:
                 worst.setdefault(t, a)
-        rows = []
+        rows: list[TablePaceRow] = []
+        kept: dict[tuple, TablePaceRow] = {}
         for table in self.layout.tables:
             st = fp.statuses[table.id]
             nxt = by_id.get(st.next_reservation_id) if st.next_reservation_id else None
             next_label = ""
-            if nxt is not None and (st.state in OCCUPIED_STATES or st.state is TableState.FREE):
-                next_label = f"next {service_day.local(nxt.start, tz):%H:%M} {_short(nxt.guest_name)} ({nxt.party_size})"
+            if nxt is not None and st.state is TableState.HELD:
+                next_label = f"due {hhmm(nxt.start.astimezone(tz))}"
+            elif nxt is not None and st.state is not TableState.BLOCKED:
+                next_label = f"next {hhmm(nxt.start.astimezone(tz))} {_short(nxt.guest_name)} ({nxt.party_size})"
             alert = worst.get(table.id)
+            pace = fp.paces.get(table.id)
+            stage_minutes = None
+            if pace is not None and pace.stage_since is not None:
+                stage_minutes = max(0, int((now - pace.stage_since).total_seconds() // 60))
+            free_in = max(0, ceil((pace.predicted_free_at - now).total_seconds() / 60)) if pace is not None else None
+            key = (table.id, st, pace, next_label, alert, stage_minutes, free_in)
+            cached = self._row_cache.get(key)
+            if cached is not None:  # the same as last time: the same object (the page redraws nothing)
+                rows.append(cached)
+                kept[key] = cached
+                continue
             common = dict(
                 table_id=table.id,
                 name=table.name,
@@ -576,21 +666,17 @@ class PacingQueries:
                 alert=alert.severity if alert else None,
                 alert_text=alert.message if alert else "",
             )
-            pace = fp.paces.get(table.id)
             if pace is None:
                 held = st.state is TableState.HELD
-                rows.append(
-                    TablePaceRow(
-                        **common,
-                        party_name=st.party_name if held else "",
-                        covers=st.covers if held else 0,
-                        reservation_id=st.reservation_id if held else None,
-                    )
+                row = TablePaceRow(
+                    **common,
+                    party_name=st.party_name if held else "",
+                    covers=st.covers if held else 0,
+                    reservation_id=st.reservation_id if held else None,
                 )
+                rows.append(row)
+                kept[key] = row
                 continue
-            stage_minutes = None
-            if pace.stage_since is not None and pace.stage not in (None,):
-                stage_minutes = max(0, int((now - pace.stage_since).total_seconds() // 60))
             turn = pace.expected_turn
             rows.append(
                 TablePaceRow(
@@ -598,7 +684,7 @@ class PacingQueries:
                     party_name=pace.party_name,
                     covers=pace.covers,
                     reservation_id=pace.reservation_id,
-                    seated_since_local=service_day.local(pace.seated_since, tz),
+                    seated_since_local=pace.seated_since.astimezone(tz),
                     minutes_seated=pace.minutes_seated,
                     stage=pace.stage,
                     stage_label=STAGE_WORDS.get(pace.stage, str(pace.stage)),
@@ -607,12 +693,14 @@ class PacingQueries:
                     expected_turn_min=turn.minutes,
                     turn_source=_source_words(turn),
                     turn_label=turn.label,
-                    predicted_free_local=service_day.local(pace.predicted_free_at, tz),
-                    free_in_minutes=max(0, ceil((pace.predicted_free_at - now).total_seconds() / 60)),
+                    predicted_free_local=pace.predicted_free_at.astimezone(tz),
+                    free_in_minutes=free_in,
                     over_by_minutes=pace.over_by_minutes,
                     note=pace.note,
                 )
             )
+            kept[key] = rows[-1]
+        self._row_cache = kept
         return tuple(rows)
 
     def _arrival(self, f: ArrivalForecast, by_id: Mapping[str, Reservation]) -> ArrivalView:
@@ -649,64 +737,68 @@ class PacingQueries:
         hi = min(hi, service_day.local(window[1], self._tz))
         return lo, hi
 
-    def _timeline(self, data: PacingData, fp: FloorPace) -> TimelineView:
-        lo, hi = self._range(data)
+    def _timeline(self, data: PacingData, fp: FloorPace, span: tuple[datetime, datetime]) -> TimelineView:
+        lo, hi = span
         tz, now, model = self._tz, data.now, fp.model
         origin = lo.timestamp()
+        if self._estimates_model != id(model):
+            self._estimates, self._estimates_model = {}, id(model)
+            self._bars = {}
         pace_of: dict[str, TablePace] = {}
         for p in fp.paces.values():
             pace_of.setdefault(p.party_key, p)
         bars: list[TimelineBar] = []
-        estimates: dict[tuple[int, datetime], TurnEstimate] = {}
+        kept: dict[tuple, TimelineBar] = {}
+        names = self._names
 
         def minutes(at: datetime) -> float:
             return (at.timestamp() - origin) / 60
 
         seen_parties: set[str] = set()
         for r in data.reservations:
-            if r.status in (S.CANCELLED, S.NO_SHOW):
+            status = r.status
+            if status is S.CANCELLED or status is S.NO_SHOW:
                 continue
-            predicted = over = False
-            stage = None
-            if r.status is S.SEATED:
-                pace = pace_of.get(r.id)
-                begin = r.seated_at or r.start
-                if pace is not None:
-                    end, over, stage = pace.predicted_free_at, pace.over_by_minutes > 0, pace.stage
-                else:
-                    end = max(begin + self._estimate(estimates, model, r.party_size, begin).duration, now)
-                predicted = True
-            elif r.status is S.FINISHED:
-                begin = r.seated_at or r.start
-                end = r.finished_at or (begin + r.duration)
-            else:
-                begin = r.start
-                end = begin + self._estimate(estimates, model, r.party_size, begin).duration
-                predicted = True
             seen_parties.add(r.id)
+            if status is not S.SEATED:  # nothing about it moves with the clock but lateness: cached
+                late = status is S.BOOKED and r.start < now
+                key = (r.id, status, r.start, r.party_size, r.table_ids, r.guest_name, r.seated_at, r.finished_at,
+                       r.duration, origin, late)
+                bar = self._bars.get(key)
+                if bar is None:
+                    bar = self._still_bar(r, model, minutes, late)
+                kept[key] = bar
+                bars.append(bar)
+                continue
+            pace = pace_of.get(r.id)
+            begin = r.seated_at or r.start
+            over = False
+            stage = None
+            if pace is not None:
+                end, over, stage = pace.predicted_free_at, pace.over_by_minutes > 0, pace.stage
+            else:
+                end = max(begin + self._estimate(model, r.party_size, begin).duration, now)
             bars.append(
                 TimelineBar(
                     key=r.id,
                     reservation_id=r.id,
-                    table_ids=tuple(t for t in r.table_ids if t in self._names),
+                    table_ids=tuple(t for t in r.table_ids if t in names),
                     label=f"{_short(r.guest_name) or 'Party'} ({r.party_size})",
                     party_size=r.party_size,
-                    status=r.status,
+                    status=status,
                     start_min=minutes(begin),
                     end_min=minutes(max(end, begin + timedelta(minutes=5))),
                     start_local=begin.astimezone(tz),
                     end_local=end.astimezone(tz),
-                    predicted=predicted,
+                    predicted=True,
                     over=over,
                     stage=stage,
-                    movable=r.status in (S.BOOKED, S.ARRIVED, S.SEATED),
-                    late=r.status is S.BOOKED and r.start < now,
+                    movable=True,
                 )
             )
+        self._bars = kept
         for pace in fp.paces.values():  # POS tickets with no party (walk-ins rung straight in)
-            if pace.reservation_id is not None and pace.reservation_id in seen_parties:
-                continue
-            if pace.party_key in seen_parties:
+            if pace.party_key in seen_parties or (pace.reservation_id is not None and pace.reservation_id in seen_parties):
                 continue
             seen_parties.add(pace.party_key)
             tables = tuple(p.table_id for p in fp.paces.values() if p.party_key == pace.party_key)
@@ -729,22 +821,49 @@ class PacingQueries:
             )
         return TimelineView(lo, hi, minutes(now), self._rows, tuple(bars))
 
-    def _estimate(
-        self, cache: dict[tuple[int, datetime], TurnEstimate], model: TurnTimeModel, size: int, at: datetime
-    ) -> TurnEstimate:
+    def _still_bar(self, r: Reservation, model: TurnTimeModel, minutes: Callable[[datetime], float],
+                   late: bool) -> TimelineBar:
+        """The bar of a party that is not seated: booked or arrived (its expected turn from its time), or
+        finished (seated to finished)."""
+        tz = self._tz
+        if r.status is S.FINISHED:
+            begin = r.seated_at or r.start
+            end = r.finished_at or (begin + r.duration)
+            predicted = False
+        else:
+            begin = r.start
+            end = begin + self._estimate(model, r.party_size, begin).duration
+            predicted = True
+        return TimelineBar(
+            key=r.id,
+            reservation_id=r.id,
+            table_ids=tuple(t for t in r.table_ids if t in self._names),
+            label=f"{_short(r.guest_name) or 'Party'} ({r.party_size})",
+            party_size=r.party_size,
+            status=r.status,
+            start_min=minutes(begin),
+            end_min=minutes(max(end, begin + timedelta(minutes=5))),
+            start_local=begin.astimezone(tz),
+            end_local=end.astimezone(tz),
+            predicted=predicted,
+            movable=r.status in (S.BOOKED, S.ARRIVED),
+            late=late,
+        )
+
+    def _estimate(self, model: TurnTimeModel, size: int, at: datetime) -> TurnEstimate:
         key = (size, at)
-        est = cache.get(key)
+        est = self._estimates.get(key)
         if est is None:
-            est = cache[key] = model.estimate_at(max(1, size), at, self._tz)
+            est = self._estimates[key] = model.estimate_at(max(1, size), at, self._tz)
         return est
 
     # ------------------------------------------------------------------------------------ covers
 
-    def _covers(self, data: PacingData, timeline: TimelineView) -> tuple[tuple[CoverSlotView, ...], CoverTotalsView]:
-        start = timeline.start_local.astimezone(data.now.tzinfo)
-        end = timeline.end_local.astimezone(data.now.tzinfo)
-        slots = cover_slots(data.reservations, data.tickets, day_start=start, day_end=end, tz=self._tz)
-        now_local = service_day.local(data.now, self._tz)
+    def _covers(self, data: PacingData, lo: datetime, hi: datetime) -> tuple[tuple[CoverSlotView, ...], CoverTotalsView]:
+        utc = data.now.tzinfo
+        slots = cover_slots(data.reservations, data.tickets, day_start=lo.astimezone(utc), day_end=hi.astimezone(utc),
+                            tz=self._tz)
+        now_local = data.now.astimezone(self._tz)
         views = []
         for slot in slots:
             slot_end = slot.start_local + timedelta(minutes=15)
@@ -768,10 +887,16 @@ class PacingQueries:
         return table_label(table_ids, self._names)
 
 
+def hhmm(at: datetime) -> str:
+    """"19:05": the wall-clock time as the host reads it (no strftime: it imports `time` on every call)."""
+    return f"{at.hour:02d}:{at.minute:02d}"
+
+
 def _seats(lo: int, hi: int) -> str:
     return str(hi) if lo == hi else f"{lo}–{hi}"
 
 
+@lru_cache(maxsize=4096)
 def _short(name: str) -> str:
     """"Ann Smith" → "Smith": the name a manager says; single names and walk-ins stay as they are."""
     name = (name or "").strip()
@@ -811,4 +936,5 @@ __all__ = [
     "TimelineView",
     "TurnCell",
     "TurnSourceView",
+    "hhmm",
 ]

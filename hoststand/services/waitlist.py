@@ -393,6 +393,10 @@ class WaitlistService:
             quoted_minutes = quote_view.minutes
         entry = replace(entry, quoted_minutes=quoted_minutes, quoted_at=now, dietary=dietary)
         with self.store.write() as s:
+            start, end = self._window(now)
+            last = store_waitlist.entries_between(s, start, end)[-1:]
+            if last and last[0].added_at >= entry.added_at:  # same instant (a stopped clock): keep the order
+                entry = replace(entry, added_at=last[0].added_at + timedelta(microseconds=1))
             store_waitlist.save_entry(s, entry)
             self._audit(s, now, "waitlist.added", entry, {"party_size": party_size, "quoted_minutes": quoted_minutes})
         self._publish()

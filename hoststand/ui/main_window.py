@@ -38,9 +38,11 @@ from hoststand.ui import theme
 from hoststand.ui.bridge import ChangeBridge
 from hoststand.ui.pages import Page, PageBar
 from hoststand.ui.conflicts_page import ConflictsPage
+from hoststand.ui.pacing_page import PacingPage
 from hoststand.ui.queue_page import QueuePage
 from hoststand.ui.reconciliation_page import ReconciliationPage
 from hoststand.ui.sheet import add_print_action
+from hoststand.ui.waitlist_page import WaitlistPage
 from hoststand.ui.view_loader import ALL_TOPICS, Snapshot, ViewLoader, load_snapshot
 from hoststand.ui.details_panel import DetailsPanel
 from hoststand.ui.floor_plan import FloorPlanView
@@ -267,6 +269,16 @@ class MainWindow(QMainWindow):
 
     def _add_pages(self) -> None:
         """The screens besides the host stand, each over its part of the service."""
+        waitlist = getattr(self.service, "waitlist", None)
+        if waitlist is not None:
+            page = WaitlistPage(waitlist, self.service)
+            page.command_done.connect(lambda _result: self.refresh_all())
+            self.add_page("waitlist", "Waitlist", page)
+        pacing = getattr(self.service, "pacing", None)
+        if pacing is not None:
+            page = PacingPage(pacing, self.service)
+            page.command_done.connect(lambda _result: self.refresh_all())
+            self.add_page("pacing", "Pacing", page)
         ops = getattr(self.service, "operations", None)
         if ops is not None:
             self.add_page("queue", "Sync queue", QueuePage(ops))
@@ -606,5 +618,9 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: ANN001
         self.bridge.close()
         self.loader.close()
+        for page in self._pages.values():  # pages reading off the GUI thread stop their workers
+            loader = getattr(page, "loader", None)
+            if loader is not None:
+                loader.close()
         self._tick.stop()
         super().closeEvent(event)

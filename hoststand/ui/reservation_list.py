@@ -222,6 +222,7 @@ class ReservationListPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("reservationPanel")
+        self._opened_at_now = False  # the list has been brought to the evening's first open party once
         self.model = ReservationTableModel(self)
         self.proxy = ReservationFilterProxy(self)
         self.proxy.setSourceModel(self.model)
@@ -314,9 +315,8 @@ class ReservationListPanel(QWidget):
 
     def set_rows(self, rows: list[ReservationRow]) -> None:
         """Refresh the list in place: the selection stays on the same party."""
-        first = self.model.rowCount() == 0
         self.model.set_rows(rows)
-        if first and rows:
+        if rows and not self._opened_at_now:
             QTimer.singleShot(0, self.scroll_to_now)  # after the view has laid the new rows out
         self._update_counts()
         self._update_empty()
@@ -326,12 +326,16 @@ class ReservationListPanel(QWidget):
             self.reservation_selected.emit(None)
 
     def scroll_to_now(self) -> None:
-        """Bring the evening's first party still expected or in the room to the top: the finished early
-        seating stays above, a scroll away."""
+        """Once, when tonight's list first arrives: bring the evening's first party still expected or in the
+        room to the top; the finished early seating stays above, a scroll away."""
+        if self._opened_at_now or self.search.text() or self.selected_id() is not None:
+            return
         for row in range(self.proxy.rowCount()):
             r = self.proxy.index(row, 0).data(ROW_ROLE)
             if r is not None and r.status.is_open:
                 self.view.scrollTo(self.proxy.index(row, 0), QAbstractItemView.ScrollHint.PositionAtTop)
+                # done once it took (the view may not have laid the rows out yet: the next refresh retries)
+                self._opened_at_now = row == 0 or self.view.verticalScrollBar().value() > 0
                 return
 
     def _update_counts(self) -> None:
