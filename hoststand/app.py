@@ -181,6 +181,7 @@ def run_gui(
     on_close: Callable[[], None] | None = None,
     started_at: float | None = None,
     connect: Callable[[], tuple[BookingPort, PosPort]] | None = None,
+    page: str = "host",
 ) -> int:
     """Open the main window over `core` and run until it closes (or, with `screenshot`, until it is saved).
 
@@ -212,6 +213,8 @@ def run_gui(
         app.aboutToQuit.connect(closed.set)
         window.refresh_all()
         window.show()
+        if page != "host":
+            window.show_page(page)
         await asyncio.sleep(0)  # let the first frame paint before anything heavier
         if core.engine is None:
             if connect is None:
@@ -221,7 +224,7 @@ def run_gui(
         await core.engine.start()
         try:
             if screenshot is not None:
-                await _take_screenshot(core, window, app, screenshot)
+                await _take_screenshot(core, window, app, screenshot, page=page)
                 result["code"] = 0
                 return
             await closed.wait()
@@ -241,7 +244,7 @@ def run_gui(
     return result["code"]
 
 
-async def _take_screenshot(core: Core, window, app, path: Path, timeout: float = 30.0) -> None:
+async def _take_screenshot(core: Core, window, app, path: Path, timeout: float = 30.0, page: str = "host") -> None:
     assert core.engine.first_pull_done is not None
     try:
         await asyncio.wait_for(core.engine.first_pull_done.wait(), timeout=timeout)
@@ -249,6 +252,7 @@ async def _take_screenshot(core: Core, window, app, path: Path, timeout: float =
         log.warning("the first sync did not finish in %.0f s; the screenshot shows the cache", timeout)
     await core.engine.replayer.drain(timeout=5.0)
     window.refresh_all()
+    window.show_page(page)
     await asyncio.sleep(0.3)  # let the loop paint (never processEvents() inside a task: qasync re-enters)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

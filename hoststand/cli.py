@@ -42,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--start", default="19:10", metavar="HH:MM", help="simulated local time the evening starts at (default 19:10)")
     d.add_argument("--size", default="1440x900", metavar="WxH", help="window size for --screenshot (default 1440x900)")
     d.add_argument("--no-drive", action="store_true", help="keep the POS sandbox still (no simulated servers or walk-ins)")
+    d.add_argument("--page", default="host", choices=["host", "waitlist", "pacing", "queue", "conflicts", "report"],
+                   help="the screen to show (with --screenshot: the one rendered)")
 
     sb = sub.add_parser("sandbox", help="run the vendor sandboxes alone and print their base URLs")
     sb.add_argument("--booking", default="opentable", choices=["opentable"], help="booking platform to simulate")

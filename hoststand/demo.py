@@ -135,6 +135,7 @@ def run_demo(args) -> int:
             size=size,  # type: ignore[arg-type]
             menus=controls.menus,
             started_at=started,
+            page=args.page,
         )
     except AppError as exc:
         print(f"hoststand: {exc}", file=sys.stderr)

@@ -517,7 +517,9 @@ class PacingQueries:
         minute = fp.now.replace(second=0, microsecond=0)
         with self._lock:
             key = self._forecast_key
-            if key is not None and self._forecast_at is not None and key[1] == minute and key[2] == id(fp.model):
+            # a different set of parties (e.g. the first pull landing) always recomputes
+            same_parties = key is not None and key[3:] == (len(fp.reservations),)
+            if key is not None and self._forecast_at is not None and key[1] == minute and key[2] == id(fp.model) and same_parties:
                 unchanged = key[0] == self._generation
                 young = fp.now - self._forecast_at < self.options.forecast_every and self._forced <= key[0]
                 if unchanged or young:
@@ -534,7 +536,8 @@ class PacingQueries:
             blocked=fp.blocked,
         )
         with self._lock:
-            self._forecast_key, self._forecast, self._forecast_at = (generation, minute, id(fp.model)), forecast, fp.now
+            self._forecast_key = (generation, minute, id(fp.model), len(fp.reservations))
+            self._forecast, self._forecast_at = forecast, fp.now
         return forecast, fp.now
 
     def kitchen(self, fp: FloorPace | None = None) -> KitchenLoadView:
