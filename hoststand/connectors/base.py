@@ -153,6 +153,17 @@ class PosCheckSummary:
 
 
 @dataclass(frozen=True)
+class RemotePosData:
+    """What the booking platform holds of a party's closed check (OpenTable `pos-data`, documented read)."""
+
+    external_id: str  # the reservation's id at the platform (confirmation number)
+    covers: int | None
+    total: int  # minor units
+    subtotal: int = 0
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class RemoteServiceArea:
     guid: str
     name: str
@@ -272,6 +283,12 @@ class BookingPort(Protocol):
 
     async def send_pos_data(self, summary: PosCheckSummary, *, request_id: str) -> None:
         """Give the platform what the POS closed the party's check with (covers, spend, comps, items)."""
+        ...
+
+    async def pull_pos_data(
+        self, *, updated_after: datetime | None, start_from: datetime, start_to: datetime
+    ) -> tuple[RemotePosData, ...]:
+        """The closed checks the platform holds for reservations scheduled in [start_from, start_to)."""
         ...
 
     async def probe(self) -> HealthProbe: ...

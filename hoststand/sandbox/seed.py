@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 from . import opentable_data as otd
 from . import toast_data as td
-from .common import iso_z, service_date, stable_guid, toast_ts
+from .common import iso_z, local_naive, service_date, stable_guid, toast_ts
 from .world import World
 
 UTC = timezone.utc
@@ -582,7 +582,45 @@ class _Builder:
             chk["modifiedDate"] = order["modifiedDate"]
         if done is not None:
             td.close_order(order, done - timedelta(minutes=rng.randint(2, 8)), tz, tip_rate=rng.choice([0.18, 0.2, 0.22]))
+            self.pos_data_for(res, order, done)
         w.put_order(order)
+
+    def pos_data_for(self, res: dict[str, Any], order: dict[str, Any], done: datetime) -> None:
+        """What an integration already sent OpenTable for a party that finished before the sandbox started
+        (the same record `POST /sync/v2/pos-data` stores), so the booking platform holds every closed check."""
+        checks = [c for c in order["checks"] if not c.get("voided")]
+        cents = lambda v: int(round(float(v or 0) * 100))  # noqa: E731
+        counts: dict[str, float] = {}
+        for c in checks:
+            for sel in c.get("selections", []):
+                name = sel.get("displayName") or "Item"
+                counts[name] = counts.get(name, 0) + float(sel.get("quantity") or 1)
+        record: dict[str, Any] = {
+            "id": stable_guid("opentable", "pos-data", res["id"]),
+            "rid": self.w.rid,
+            "guest_id": res["guest_id"],
+            "confirmation_id": res["confirmation_id"],
+            "reservation_id": res["id"],
+            "currency_code": "USD",
+            "currency_denominator": 100,
+            "check_ids": [c["guid"] for c in checks],
+            "pos_sub_total": sum(cents(c.get("amount")) for c in checks),
+            "pos_total_spend": sum(cents(c.get("totalAmount")) for c in checks),
+            "pos_tax": sum(cents(c.get("taxAmount")) for c in checks),
+            "pos_tip": sum(cents(p.get("tipAmount")) for c in checks for p in c.get("payments", [])),
+            "comps": 0,
+            "covers": order.get("numberOfGuests"),
+            "pos_order_items": [{"name": n, "quantity": q, "comment": None, "ticket_item_modifiers": []} for n, q in counts.items()],
+            "scheduled_time": res["scheduled_time"],
+            "scheduled_time_utc": res["scheduled_time_utc"],
+            "sequence_id": 1,
+        }
+        otd.set_time(record, "created_date", done, self.tz)
+        record["updated_at"] = local_naive(done, self.tz, millis=True)
+        record["updated_at_utc"] = iso_z(done)
+        self.w.put_pos_data(record)
+        res["pos_data"] = {k: record[k] for k in ("id", "check_ids", "covers", "pos_sub_total", "pos_tax", "pos_tip",
+                                                   "pos_total_spend", "comps", "currency_code", "currency_denominator")}
 
     def bar_tab(self) -> None:
         """An open bar tab once service has started (a POS-only table the app must cope with)."""

@@ -150,12 +150,12 @@ class ReconciliationService:
 
     def _platform(self, s: Session, reservations: list[Reservation]) -> dict[str, PlatformRecord]:
         ours = [r for r in reservations if r.source == self.booking_source]
-        pulled = repos.platform_statuses(s, [r.id for r in ours])
+        pulled = repos.platform_records(s, [r.id for r in ours])
         acked = outbox.settled_for(s, [r.id for r in ours], states=(ActionState.DONE,))
         out: dict[str, PlatformRecord] = {}
         for r in ours:
-            status = S(pulled[r.id]) if r.id in pulled else r.status
-            covers = spend = None
+            p_status, covers, spend = pulled.get(r.id, (None, None, None))
+            status = S(p_status) if p_status else r.status
             for a in acked.get(r.id, []):  # oldest first: later acknowledgements win
                 if a.kind == "booking.set_status" and (r.last_seen is None or (a.created_at and a.created_at >= r.last_seen)):
                     status = S(a.payload["status"])

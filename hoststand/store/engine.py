@@ -62,6 +62,8 @@ def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
         "ALTER TABLE guest ADD COLUMN items_ordered TEXT NOT NULL DEFAULT '[]'",
         "ALTER TABLE reservation ADD COLUMN cover_override INTEGER",
         "ALTER TABLE reservation ADD COLUMN platform_status VARCHAR",
+        "ALTER TABLE reservation ADD COLUMN platform_covers INTEGER",
+        "ALTER TABLE reservation ADD COLUMN platform_spend INTEGER",
         "ALTER TABLE ticket ADD COLUMN placeholder BOOLEAN NOT NULL DEFAULT 0",
         "ALTER TABLE ticket ADD COLUMN stage_since VARCHAR(32)",
         "ALTER TABLE ticket ADD COLUMN item_names TEXT NOT NULL DEFAULT '[]'",

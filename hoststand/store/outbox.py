@@ -147,11 +147,6 @@ _CLAIM_SQL = text(
     WHERE o.state IN ('pending', 'failed')
       AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= :now)
       AND (:target IS NULL OR o.target = :target)
-      AND NOT EXISTS (
-        SELECT 1 FROM outbox p
-        WHERE p.order_key = o.order_key AND p.seq < o.seq
-          AND p.state IN ('pending', 'in_flight', 'failed')
-      )
     ORDER BY o.seq
     LIMIT :limit
     """
@@ -160,24 +155,31 @@ _CLAIM_SQL = text(
 
 def claim(store: Store, *, now: datetime, limit: int = 50, target: ActionTarget | None = None) -> list[OutboxAction]:
     """Mark up to `limit` ready actions in flight, in one transaction, and return them (oldest first)."""
-    now_text = UTCDateTime().process_bind_param(now, None)
     with store.write() as s:
-        seqs = [
-            r[0]
-            for r in s.connection().execute(
-                _CLAIM_SQL, {"now": now_text, "limit": limit, "target": target.value if target else None}
-            )
-        ]
-        if not seqs:
-            return []
-        rows = list(s.exec(select(OutboxRow).where(col(OutboxRow.seq).in_(seqs)).order_by(OutboxRow.seq)))
-        for r in rows:
-            r.state = ActionState.IN_FLIGHT.value
-            r.attempts += 1
-            r.claimed_at = now
-            s.add(r)
-        s.flush()
-        return [action_from_row(r) for r in rows]
+        return claim_in(s, now=now, limit=limit, target=target)
+
+
+def claim_in(s: Session, *, now: datetime, limit: int = 50, target: ActionTarget | None = None) -> list[OutboxAction]:
+    """`claim` inside a write transaction the caller holds (the replayer claims and settles in one)."""
+    if limit <= 0:
+        return []
+    now_text = UTCDateTime().process_bind_param(now, None)
+    seqs = [
+        r[0]
+        for r in s.connection().execute(
+            _CLAIM_SQL, {"now": now_text, "limit": limit, "target": target.value if target else None}
+        )
+    ]
+    if not seqs:
+        return []
+    rows = list(s.exec(select(OutboxRow).where(col(OutboxRow.seq).in_(seqs)).order_by(OutboxRow.seq)))
+    for r in rows:
+        r.state = ActionState.IN_FLIGHT.value
+        r.attempts += 1
+        r.claimed_at = now
+        s.add(r)
+    s.flush()
+    return [action_from_row(r) for r in rows]
 
 
 def _row(s: Session, action_id: str) -> OutboxRow:

@@ -270,6 +270,30 @@ def set_platform_status(s: Session, reservation_id: str, status: str) -> None:
     s.execute(table.update().where(table.c.id == reservation_id).values(platform_status=status))
 
 
+def set_platform_pos_data(s: Session, source: str, external_id: str, covers: int | None, spend: int) -> bool:
+    """Record what the booking platform holds of a party's closed check; False when the party is unknown."""
+    table = ReservationRow.__table__
+    result = s.execute(
+        table.update()
+        .where(table.c.source == source, table.c.external_id == external_id)
+        .values(platform_covers=covers, platform_spend=spend)
+    )
+    return bool(result.rowcount)
+
+
+def platform_records(s: Session, reservation_ids: Iterable[str]) -> dict[str, tuple[str | None, int | None, int | None]]:
+    """(status, covers, spend) the booking platform holds, as last pulled, per reservation id."""
+    table = ReservationRow.__table__
+    out: dict[str, tuple[str | None, int | None, int | None]] = {}
+    for chunk in _chunks(list(set(reservation_ids)), 500):
+        stmt = select(table.c.id, table.c.platform_status, table.c.platform_covers, table.c.platform_spend).where(
+            table.c.id.in_(chunk)
+        )
+        for rid, status, covers, spend in _rows(s, stmt):
+            out[rid] = (status, covers, spend)
+    return out
+
+
 def platform_statuses(s: Session, reservation_ids: Iterable[str]) -> dict[str, str]:
     """The booking platform's last pulled status (canonical word) per reservation id."""
     table = ReservationRow.__table__

@@ -85,6 +85,8 @@ class ReservationRow(SQLModel, table=True):
     local_change_at: datetime | None = _dt()  # the host changed it here; protects host-owned fields from older pulls
     cover_override: int | None = None  # v2
     platform_status: str | None = None  # v2: the booking platform's status as last pulled (canonical word)
+    platform_covers: int | None = None  # v2: covers the platform holds from the POS (its pos-data)
+    platform_spend: int | None = None  # v2: spend (minor units) the platform holds from the POS
 
 
 class PosServiceAreaRow(SQLModel, table=True):

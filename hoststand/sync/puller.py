@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 WATERMARK_OVERLAP = timedelta(seconds=2)
 FEED_RESERVATIONS = "booking.reservations"
 FEED_GUESTS = "booking.guests"
+FEED_POS_DATA = "booking.pos_data"
 FEED_POS_CONFIG = "pos.config"
 FEED_POS_ORDERS = "pos.orders"
 
@@ -129,6 +130,7 @@ class Puller:
             guests, reservations = await asyncio.gather(self._fetch_guests(), self._fetch_reservations())
             report.guests += await self._write_guests(*guests)
             report.reservations += await self._write_reservations(*reservations)
+            await self.pull_pos_data()
             self.health.success(api)
         except RateLimited:
             self.health.rate_limited(api)
@@ -224,6 +226,28 @@ class Puller:
         if guests:
             self.bus.publish(Change.of("guests", "reservations"))
         return len(guests)
+
+    async def pull_pos_data(self) -> int:
+        """What the booking platform holds of tonight's closed checks (the night report compares it with the
+        POS). A platform without a pos-data read (the port method raising NotImplementedError) is skipped."""
+        since = self._since(FEED_POS_DATA)
+        started = self.clock.now()
+        day = self.service_date()
+        start_from, start_to = service_day.service_window(day, self.settings.tz, self.settings.service_day_rollover_hour)
+        records = await self.booking.pull_pos_data(updated_after=since, start_from=start_from, start_to=start_to)
+        source = self.booking.vendor
+
+        def write() -> int:
+            with self.store.write() as s:
+                n = sum(repos.set_platform_pos_data(s, source, r.external_id, r.covers, r.total) for r in records)
+                mark = max((r.updated_at for r in records if r.updated_at), default=None)
+                repos.record_sync(s, FEED_POS_DATA, attempt_at=started, ok=True, watermark=mark)
+                return n
+
+        changed = await asyncio.to_thread(write)
+        if changed:
+            self.bus.publish(Change.of("reconciliation"))
+        return len(records)
 
     async def _fetch_reservations(self):
         since = self._since(FEED_RESERVATIONS)

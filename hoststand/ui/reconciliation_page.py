@@ -110,6 +110,8 @@ class ReconciliationPage(Page):
         top.addWidget(title)
         self.day_box = QComboBox()
         self.day_box.setMinimumHeight(40)
+        self.day_box.setMinimumWidth(240)
+        self.day_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.day_box.activated.connect(self._day_chosen)
         top.addWidget(self.day_box)
         top.addStretch(1)

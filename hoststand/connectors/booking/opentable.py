@@ -40,6 +40,7 @@ from hoststand.connectors.base import (
     Credentials,
     HealthProbe,
     PosCheckSummary,
+    RemotePosData,
     PullResult,
     RemoteGuest,
     RemoteReservation,
@@ -352,6 +353,32 @@ def pos_data_body(summary: PosCheckSummary, *, rid: int) -> dict[str, Any]:
     }
 
 
+def pos_data_from_json(record: Any) -> RemotePosData:
+    """One `pos-data` record. Amounts are given over `currency_denominator`; we keep minor units (cents)."""
+    rec = require_mapping(record, "pos-data")
+    confirmation = rec.get("confirmation_id")
+    if confirmation is None or isinstance(confirmation, bool):
+        raise MalformedRecord("pos-data without a confirmation_id")
+    denominator = rec.get("currency_denominator") or 100
+    if not isinstance(denominator, int) or isinstance(denominator, bool) or denominator <= 0:
+        raise MalformedRecord("pos-data with a bad currency_denominator")
+
+    def minor(key: str) -> int:
+        value = rec.get(key) or 0
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise MalformedRecord(f"pos-data {key} is not a number")
+        return int(round(value * 100 / denominator))
+
+    covers = rec.get("covers")
+    return RemotePosData(
+        external_id=str(confirmation),
+        covers=covers if isinstance(covers, int) and not isinstance(covers, bool) else None,
+        total=minor("pos_total_spend"),
+        subtotal=minor("pos_sub_total"),
+        updated_at=opt_timestamp(rec, "updated_at_utc"),
+    )
+
+
 def map_page(items: list[Any], mapper, label: str) -> tuple[list[Any], int]:
     """Map one page of records (run in a worker thread), skipping malformed ones: (mapped, how many skipped)."""
     out: list[Any] = []
@@ -576,6 +603,23 @@ class OpenTableAdapter:
             headers={"X-Request-Id": request_id},
             what="OpenTable status update",
         )
+
+    async def pull_pos_data(
+        self, *, updated_after: datetime | None, start_from: datetime, start_to: datetime
+    ) -> tuple[RemotePosData, ...]:
+        """`GET /sync/v2/pos-data` (documented read), every page, malformed records skipped with a warning."""
+        params: dict[str, Any] = {
+            "rid": self.rid,
+            "scheduled_time_from": _iso_utc(start_from),
+            "scheduled_time_to": _iso_utc(start_to),
+        }
+        if updated_after is not None:
+            params["updated_after"] = _iso_utc(updated_after)
+        out: list[RemotePosData] = []
+        async for items in self._pages(POS_DATA_PATH, params, what="OpenTable POS data"):
+            mapped, _bad = await asyncio.to_thread(map_page, items, pos_data_from_json, "OpenTable POS data record")
+            out.extend(mapped)
+        return tuple(out)
 
     async def send_pos_data(self, summary: PosCheckSummary, *, request_id: str) -> None:
         """Post what the POS closed the check with, with `X-Request-Id: request_id` (assumed write)."""

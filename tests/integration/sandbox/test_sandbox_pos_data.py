@@ -80,11 +80,12 @@ def test_pos_data_write_is_idempotent_and_reads_back(evening: SandboxServer, eve
                             confirmation_id=str(res["confirmation_id"])))
         assert second.status_code == 200
         assert second.json()["pos_data"]["id"] == record["id"] and second.json()["pos_data"]["sequence_id"] == 2
-        items = c.get("/sync/v2/pos-data", params={"rid": RID}).json()["items"]
-        assert [i["pos_total_spend"] for i in items] == [25000]
+        items = c.get("/sync/v2/pos-data", params={"rid": RID, "limit": 1000}).json()["items"]
+        assert [i["pos_total_spend"] for i in items if i["reservation_id"] == res["id"]] == [25000]
         # by the reservation's id instead of its confirmation number
         assert post(_body(res, confirmation_id=res["id"])).status_code == 200
-    assert evening.state()["opentable"]["pos_data"][0]["pos_total_spend"] == 23354
+    held = [p for p in evening.state()["opentable"]["pos_data"] if p["reservation_id"] == res["id"]]
+    assert [p["pos_total_spend"] for p in held] == [23354]
 
 
 def test_pos_data_refusals(evening: SandboxServer) -> None:
