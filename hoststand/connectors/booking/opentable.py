@@ -358,15 +358,15 @@ def pos_data_from_json(record: Any) -> RemotePosData:
     rec = require_mapping(record, "pos-data")
     confirmation = rec.get("confirmation_id")
     if confirmation is None or isinstance(confirmation, bool):
-        raise MalformedRecord("pos-data without a confirmation_id")
-    denominator = rec.get("currency_denominator") or 100
+        raise MalformedRecord("confirmation_id", "missing")
+    denominator = rec.get("currency_denominator", 100)
     if not isinstance(denominator, int) or isinstance(denominator, bool) or denominator <= 0:
-        raise MalformedRecord("pos-data with a bad currency_denominator")
+        raise MalformedRecord("currency_denominator", "not a positive whole number")
 
     def minor(key: str) -> int:
         value = rec.get(key) or 0
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise MalformedRecord(f"pos-data {key} is not a number")
+            raise MalformedRecord(key, "not a number")
         return int(round(value * 100 / denominator))
 
     covers = rec.get("covers")
