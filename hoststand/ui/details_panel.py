@@ -94,6 +94,40 @@ class _Chip(QFrame):
         self.setVisible(bool(text))
 
 
+class SizeStepper(QWidget):
+    """A party size with big − and + buttons (a spin box's arrows are too small to tap)."""
+
+    def __init__(self, parent: QWidget | None = None, *, low: int = 1, high: int = 50) -> None:
+        super().__init__(parent)
+        self._low, self._high, self._value = low, high, low
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(4)
+        self.minus = QPushButton("−")
+        self.plus = QPushButton("+")
+        self.label = QLabel()
+        self.label.setObjectName("sizeValue")
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        for b, step in ((self.minus, -1), (self.plus, 1)):
+            b.setObjectName("stepButton")
+            b.setFixedSize(44, 44)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.clicked.connect(lambda _=False, d=step: self.setValue(self._value + d))
+        row.addWidget(self.minus)
+        row.addWidget(self.label, 1)
+        row.addWidget(self.plus)
+        self.setValue(low)
+
+    def value(self) -> int:
+        return self._value
+
+    def setValue(self, value: int) -> None:  # noqa: N802 (Qt naming, like QSpinBox)
+        self._value = max(self._low, min(self._high, int(value)))
+        self.label.setText(str(self._value))
+        self.minus.setEnabled(self._value > self._low)
+        self.plus.setEnabled(self._value < self._high)
+
+
 class AllergyBlock(QFrame):
     """Red, at the top, in capitals, with the guest's words verbatim."""
 
@@ -261,6 +295,16 @@ class DetailsPanel(QFrame):
         av = QVBoxLayout(actions)
         av.setContentsMargins(12, 14, 14, 14)
         av.setSpacing(10)
+        size_row = QHBoxLayout()
+        size_row.setSpacing(6)
+        size_label = QLabel("Party")
+        size_label.setObjectName("fieldLabel")
+        self.party_size_box = SizeStepper()
+        self.party_size_box.setAccessibleName("Party size at seating")
+        self.party_size_box.setToolTip("How many are actually here: change it before seating if the party grew or shrank")
+        size_row.addWidget(size_label)
+        size_row.addWidget(self.party_size_box, 1)
+        av.addLayout(size_row)
         self.check_in_button = QPushButton("Check in && seat")
         self.check_in_button.setObjectName("primaryButton")
         self.check_in_button.setToolTip("Seat the party and open its ticket on the POS (Enter)")
@@ -330,6 +374,8 @@ class DetailsPanel(QFrame):
             else:
                 self.clear()
             return
+        if self._party is None or self._party.reservation_id != party.reservation_id:
+            self.party_size_box.setValue(party.party_size)  # a new party: its booked size (keep the host's edit otherwise)
         self._party = party
         self._table = table
         self._stack.setCurrentIndex(1)
@@ -408,6 +454,7 @@ class DetailsPanel(QFrame):
     def _update_buttons(self) -> None:
         p = self._party
         self.check_in_button.setEnabled(bool(p and p.status in (S.BOOKED, S.ARRIVED)))
+        self.party_size_box.setEnabled(bool(p and p.status in (S.BOOKED, S.ARRIVED)))
         self.arrived_button.setEnabled(bool(p and p.status is S.BOOKED))
         suspect = bool(p and p.no_show_suspect)
         self.no_show_button.setVisible(suspect)
@@ -427,6 +474,13 @@ class DetailsPanel(QFrame):
         else:
             self.undo_button.setText("Undo")
             self.undo_button.setToolTip("Nothing to undo")
+
+    def party_size_at_seating(self, reservation_id: str) -> int | None:
+        """The size the host set for this party before seating, when it differs from the booking."""
+        p = self._party
+        if p is None or p.reservation_id != reservation_id or self.party_size_box.value() == p.party_size:
+            return None
+        return self.party_size_box.value()
 
     def _check_in(self) -> None:
         if self._party:

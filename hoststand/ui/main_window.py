@@ -440,8 +440,10 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------------------ commands
 
     def check_in(self, reservation_id: str, table_ids: tuple[str, ...] | None = None) -> CommandResult | None:
-        """Check the party in and seat it; when it needs a table, open the picker."""
-        result = self._guard("check in", lambda: self.service.check_in(reservation_id, table_ids))
+        """Check the party in and seat it (at the size the host set, when changed); when it needs a table, open
+        the picker."""
+        size = self.details.party_size_at_seating(reservation_id)
+        result = self._guard("check in", lambda: self.service.check_in(reservation_id, table_ids, size))
         if result is None:
             return None
         if result.needs_table:

@@ -45,3 +45,16 @@ def test_party_size_and_cancel_from_the_details_panel(qtbot, window, night):
     assert service.party(party.id).party_size == party.party_size + 1
     assert window.confirm_cancel(party.id, ask=False).ok
     assert service.party(party.id).status is ReservationStatus.CANCELLED
+
+
+def test_the_party_size_can_be_changed_when_seating(qtbot, window, night):
+    service = night.service
+    party = next(r for r in service.reservations() if r.status is ReservationStatus.BOOKED and r.table_ids
+                 and r.party_size < 4)
+    assert window.select_reservation(party.id)
+    assert window.details.party_size_box.value() == party.party_size
+    window.details.party_size_box.setValue(party.party_size + 1)
+    result = window.check_in(party.id)
+    assert result is not None and result.ok, result.message
+    after = service.party(party.id)
+    assert after.status is ReservationStatus.SEATED and after.party_size == party.party_size + 1
