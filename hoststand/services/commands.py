@@ -30,9 +30,11 @@ from hoststand.domain.model import (
     Ticket,
 )
 from hoststand.domain.notes import build_ticket_notes
+from hoststand.domain.pacing import table_label
 from hoststand.domain.settings import RestaurantSettings
 from hoststand.store import outbox, repos
 from hoststand.store.engine import Store
+from hoststand.sync.lifecycle import void_ticket, withdraw_open
 from hoststand.sync.orders import WALK_IN
 from hoststand.sync.payloads import status_payload
 from hoststand.services.views import CommandResult, TableSuggestion
@@ -59,6 +61,7 @@ class HostCommands:
         self.bus = bus
         self.tab_name_max = tab_name_max
         self._table_ids = {t.id for t in layout.tables}
+        self._table_names = {t.id: t.name for t in layout.tables}
 
     # ------------------------------------------------------------------------------------ check-in
 
@@ -130,8 +133,8 @@ class HostCommands:
         for t in repos.tickets_for_reservation(s, seated.id):
             if not (t.placeholder and t.is_live):
                 continue
-            if taken is None and t.table_id == seated.table_ids[0] and not _withdraw(
-                s, t, now, "the party arrived before it was sent"
+            if taken is None and t.table_id == seated.table_ids[0] and not withdraw_open(
+                s, t, now=now, reason="the party arrived before it was sent"
             ):
                 taken = replace(t, placeholder=False, covers=seated.party_size)
                 repos.save_ticket(s, taken)
@@ -335,26 +338,7 @@ class HostCommands:
         return CommandResult(True, message, res.id, undo_label=f"Undo: {label}")
 
     def _void_ticket(self, s: Session, ticket: Ticket, res: Reservation, now: datetime) -> list[str]:
-        """Void a ticket: withdraw its open action if it was never sent, else queue a void."""
-        if _withdraw(s, ticket, now, "superseded before it was sent"):
-            repos.delete_ticket(s, ticket.id)
-            return []
-        a = outbox.enqueue(
-            s,
-            kind="pos.void_ticket",
-            target=ActionTarget.POS,
-            order_key=f"pos:{res.id}",
-            payload={
-                "ticket_id": ticket.id,
-                "pos_id": ticket.pos_id,
-                "open_action_id": ticket.external_id,
-                "business_date": service_day.service_date(now, self.settings.tz, self.settings.service_day_rollover_hour).isoformat(),
-            },
-            now=now,
-            reservation_id=res.id,
-            table_id=ticket.table_id,
-        )
-        return [a.id]
+        return void_ticket(s, ticket, res, now=now, settings=self.settings, reason="superseded before it was sent")
 
     def _void_placeholders(self, s: Session, res: Reservation, now: datetime) -> list[str]:
         actions: list[str] = []
@@ -509,13 +493,7 @@ class HostCommands:
         return None
 
     def _label(self, table_ids) -> str:
-        names = []
-        for tid in table_ids:
-            try:
-                names.append(self.layout.table(tid).name)
-            except KeyError:
-                names.append(tid)
-        return "+".join(names)
+        return table_label(table_ids, self._table_names)
 
     def _audit(self, s: Session, now: datetime, action: str, reservation_id: str | None, table_id: str | None, detail: dict) -> None:
         repos.add_audit(
@@ -528,13 +506,6 @@ class HostCommands:
         self.bus.publish(
             Change.of("reservations", "tables", "tickets", "outbox", reservation_ids=[reservation_id], table_ids=table_ids)
         )
-
-
-def _withdraw(s: Session, ticket: Ticket, now: datetime, reason: str) -> bool:
-    """Withdraw the action that would open `ticket` if it has not been sent; False if it was (or is unknown)."""
-    if not ticket.external_id or outbox.get(s, ticket.external_id) is None:
-        return False
-    return outbox.cancel(s, ticket.external_id, now=now, reason=reason)
 
 
 def _cannot(res: Reservation, verb: str) -> str:

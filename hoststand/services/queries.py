@@ -26,6 +26,7 @@ from hoststand.domain.model import (
     Ticket,
 )
 from hoststand.domain.party import party_allergies
+from hoststand.domain.pacing import table_label
 from hoststand.domain.settings import RestaurantSettings
 from hoststand.store import outbox, repos
 from hoststand.store.engine import Store
@@ -80,6 +81,7 @@ class FloorQueries:
         self.settings = settings
         self.clock = clock
         self.health = health
+        self._table_names = {t.id: t.name for t in layout.tables}
 
     # ------------------------------------------------------------------------------------- basics
 
@@ -383,10 +385,4 @@ class FloorQueries:
         return a.kind
 
     def _label(self, table_ids) -> str:
-        names = []
-        for tid in table_ids:
-            try:
-                names.append(self.layout.table(tid).name)
-            except KeyError:
-                names.append(tid)
-        return "+".join(names)
+        return table_label(table_ids, self._table_names)

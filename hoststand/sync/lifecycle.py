@@ -124,14 +124,31 @@ def open_placeholder(
     return ticket
 
 
-def void_placeholder(s: Session, ticket: Ticket, res: Reservation, *, now: datetime, settings: RestaurantSettings) -> None:
-    """Withdraw a placeholder never sent, or queue its void; the local ticket is marked voided at once."""
-    known = ticket.external_id and outbox.get(s, ticket.external_id) is not None
-    if known and outbox.cancel(s, ticket.external_id, now=now, reason="placeholder no longer needed"):
+def withdraw_open(s: Session, ticket: Ticket, *, now: datetime, reason: str) -> bool:
+    """Withdraw the outbox action that would open `ticket` if it has not been sent yet; False when it was
+    sent (or is in flight, or unknown)."""
+    if not ticket.external_id or outbox.get(s, ticket.external_id) is None:
+        return False
+    return outbox.cancel(s, ticket.external_id, now=now, reason=reason)
+
+
+def void_ticket(
+    s: Session,
+    ticket: Ticket,
+    res: Reservation,
+    *,
+    now: datetime,
+    settings: RestaurantSettings,
+    reason: str = "no longer needed before it was sent",
+) -> list[str]:
+    """Take a ticket off the POS: withdraw it when it never left (the local ticket goes), else queue its void
+    (the local ticket shows voided at once; the next pull corrects it should the POS refuse). Returns the
+    ids of the actions queued."""
+    if withdraw_open(s, ticket, now=now, reason=reason):
         repos.delete_ticket(s, ticket.id)
-        return
+        return []
     business_day = service_day.service_date(now, settings.tz, settings.service_day_rollover_hour)
-    outbox.enqueue(
+    action = outbox.enqueue(
         s,
         kind="pos.void_ticket",
         target=ActionTarget.POS,
@@ -147,4 +164,8 @@ def void_placeholder(s: Session, ticket: Ticket, res: Reservation, *, now: datet
         table_id=ticket.table_id,
     )
     repos.save_ticket(s, replace(ticket, stage=CourseStage.VOIDED))
+    return [action.id]
 
+
+def void_placeholder(s: Session, ticket: Ticket, res: Reservation, *, now: datetime, settings: RestaurantSettings) -> None:
+    void_ticket(s, ticket, res, now=now, settings=settings, reason="placeholder no longer needed")
