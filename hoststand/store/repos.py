@@ -583,6 +583,27 @@ def count_open_conflicts(s: Session) -> int:
     return int(s.exec(select(func.count()).select_from(ConflictRow).where(col(ConflictRow.resolved_at).is_(None))).one())
 
 
+def conflicts_by_reservation(s: Session, reservation_ids: Iterable[str]) -> dict[tuple[str, str], list[ConflictRecord]]:
+    """Every conflict (open or resolved) about these reservations, keyed by (kind, reservation id)."""
+    table = ConflictRow.__table__
+    out: dict[tuple[str, str], list[ConflictRecord]] = {}
+    for chunk in _chunks(list(set(reservation_ids)), 500):
+        for r in _rows(s, table.select().where(table.c.reservation_id.in_(chunk)).order_by(table.c.created_at)):
+            out.setdefault((r.kind, r.reservation_id), []).append(conflict_from_row(r))
+    return out
+
+
+def add_conflicts(s: Session, records: Sequence[ConflictRecord]) -> None:
+    """Insert many conflicts in one statement."""
+    if records:
+        s.flush()
+        s.execute(insert(ConflictRow), [
+            dict(id=c.id, kind=c.kind, summary=c.summary, created_at=c.created_at, reservation_id=c.reservation_id,
+                 table_id=c.table_id, choices=list(c.choices), facts=dict(c.facts))
+            for c in records
+        ])
+
+
 def conflicts_for(s: Session, kind: str, reservation_id: str | None) -> list[ConflictRecord]:
     """Every conflict of `kind` about a reservation, open or resolved, oldest first."""
     stmt = select(ConflictRow).where(ConflictRow.kind == kind, ConflictRow.reservation_id == reservation_id)

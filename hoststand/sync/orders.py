@@ -141,25 +141,33 @@ def apply_orders(
 def adopt_walk_ins(s: Session, parties: list[Reservation], *, day: date, link_window: timedelta = LINK_WINDOW) -> set[str]:
     """A party the platform reports seated (or finished) at a table where we took the POS's ticket for a
     walk-in (the order arrived before the reservation did) takes that ticket back; the mistaken walk-in
-    disappears. Returns the reservation ids touched."""
+    disappears. Returns the reservation ids touched. One read of the night's tickets, whatever the size."""
+    wanted = [r for r in parties if r.status in (S.SEATED, S.FINISHED) and r.table_ids and r.source != WALK_IN]
+    if not wanted:
+        return set()
+    tickets = repos.tickets_for_business_date(s, service_day.business_date_int(day))
+    walk_ins = {r.id: r for r in repos.reservations_for_day(s, day) if r.source == WALK_IN}
+    if not walk_ins:
+        return set()
+    has_ticket = {t.reservation_id for t in tickets if t.reservation_id and t.stage is not CourseStage.VOIDED}
+    by_table: dict[str, list[Ticket]] = {}
+    for t in tickets:
+        if t.table_id and t.reservation_id in walk_ins and not t.placeholder:
+            by_table.setdefault(t.table_id, []).append(t)
     touched: set[str] = set()
-    candidates = None
-    for res in parties:
-        if res.status not in (S.SEATED, S.FINISHED) or not res.table_ids or res.source == WALK_IN:
+    for res in wanted:
+        if res.id in has_ticket:
             continue
-        if any(t.stage is not CourseStage.VOIDED for t in repos.tickets_for_reservation(s, res.id)):
-            continue
-        if candidates is None:
-            candidates = repos.tickets_for_business_date(s, service_day.business_date_int(day))
-        for t in candidates:
-            if t.table_id not in res.table_ids or t.reservation_id is None or t.placeholder:
+        when = res.seated_at or res.start
+        for table_id in res.table_ids:
+            t = next((t for t in by_table.get(table_id, ()) if t.reservation_id in walk_ins and t.opened_at
+                      and abs(t.opened_at - when) <= link_window), None)
+            if t is None:
                 continue
-            owner = repos.get_reservation(s, t.reservation_id)
-            when = res.seated_at or res.start
-            if owner is None or owner.source != WALK_IN or t.opened_at is None or abs(t.opened_at - when) > link_window:
-                continue
+            owner = walk_ins.pop(t.reservation_id)
             repos.save_ticket(s, replace(t, reservation_id=res.id))
             repos.delete_reservation(s, owner.id)
+            has_ticket.add(res.id)
             touched |= {res.id, owner.id}
             break
     return touched

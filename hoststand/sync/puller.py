@@ -280,6 +280,9 @@ class Puller:
             pending = outbox.unsettled_for(s, [row.id for row in rows.values()])
             guest_changes: dict[str, Guest] = {}
             reservation_changes: list[tuple] = []
+            new_conflicts: list[ConflictRecord] = []
+            # one read of what is already recorded, for every party pulled (new parties have none)
+            known_conflicts = repos.conflicts_by_reservation(s, [row.id for row in rows.values()])
             for remote in remotes:
                 row: ReservationRow | None = rows.get(remote.external_id)
                 local = repos.reservation_from_row(row) if row is not None else None
@@ -313,10 +316,9 @@ class Puller:
                     changed.add(res.id)
                 if merge.unresolved_tables and merge.reservation is not None:
                     res = merge.reservation
-                    if repos.open_conflict_for(s, "unknown_table", res.id, None) is None:
+                    if not known_conflicts.get(("unknown_table", res.id)):
                         names = ", ".join(f"'{n}'" for n in merge.unresolved_tables)
-                        repos.add_conflict(
-                            s,
+                        new_conflicts.append(
                             ConflictRecord(
                                 id=repos.new_id(),
                                 kind="unknown_table",
@@ -329,17 +331,16 @@ class Puller:
                                 reservation_id=res.id,
                                 choices=("Choose a table at check-in",),
                                 facts={"tables": list(merge.unresolved_tables)},
-                            ),
+                            )
                         )
-                        conflicts += 1
                 if merge.conflict is not None and local is not None:
                     # once per platform change: an open one stays; a resolved one is not raised again for the
                     # same change (a person already decided), only for a newer one
-                    seen = {c.facts.get("remote_updated_at") for c in repos.conflicts_for(s, merge.conflict.kind, local.id)}
+                    before = known_conflicts.get((merge.conflict.kind, local.id), [])
+                    seen = {c.facts.get("remote_updated_at") for c in before}
                     fresh = merge.conflict.facts.get("remote_updated_at", object()) not in seen
-                    if fresh and repos.open_conflict_for(s, merge.conflict.kind, local.id, None) is None:
-                        repos.add_conflict(
-                            s,
+                    if fresh and not any(c.resolved_at is None for c in before):
+                        new_conflicts.append(
                             ConflictRecord(
                                 id=repos.new_id(),
                                 kind=merge.conflict.kind,
@@ -348,11 +349,12 @@ class Puller:
                                 reservation_id=local.id,
                                 choices=merge.conflict.choices,
                                 facts=merge.conflict.facts,
-                            ),
+                            )
                         )
-                        conflicts += 1
             repos.upsert_guests(s, list(guest_changes.values()))
             repos.upsert_reservations(s, reservation_changes)
+            repos.add_conflicts(s, new_conflicts)
+            conflicts = len(new_conflicts)
             parties = [item[0] for item in reservation_changes if item[0].status in (ReservationStatus.SEATED, ReservationStatus.FINISHED)]
             changed |= adopt_walk_ins(s, parties, day=service_day.service_date(started, tz, rollover))
             new_mark = max((r.updated_at for r in remotes if r.updated_at), default=watermark)

@@ -106,8 +106,30 @@ def make_ports(sb: RemoteSandbox, clock, *, event_hooks: dict | None = None):
     return booking, pos
 
 
+def floor_for(sb: RemoteSandbox):
+    """The bistro's floor plan, plus every extra POS table the big benchmark world has ("Annex"), laid out
+    in a grid: a restaurant with 150 tables has all of them on its plan."""
+    import json
+
+    from hoststand.domain.floorplan import layout_from_dict
+
+    data = json.loads((ROOT / "resources" / "floorplans" / "bistro.json").read_text())
+    on_plan = {t["pos"]["name"] for t in data["tables"]}
+    extra = [t["name"] for t in sb.admin("/_sandbox/state")["toast"]["tables"]
+             if t["name"] not in on_plan and not t["name"].startswith("Bar")]
+    if extra:
+        data["sections"].append({"id": "annex", "name": "Annex", "color": "#8E7CC3"})
+        for i, name in enumerate(extra):
+            data["tables"].append({"id": f"A{name}", "name": name, "section": "annex", "seats": [1, 6],
+                                   "shape": "square", "x": 40 + (i % 14) * 120, "y": 900 + (i // 14) * 120,
+                                   "w": 90, "h": 90, "pos": {"name": name}})
+        data["width"] = max(data["width"], 40 + 14 * 120)
+        data["height"] = 900 + (len(extra) // 14 + 1) * 120
+    return layout_from_dict(data)
+
+
 def make_core(sb: RemoteSandbox, clock, data_dir: Path | None = None, *, event_hooks: dict | None = None):
-    from hoststand.app import build_core, load_layout
+    from hoststand.app import build_core
     from hoststand.domain.settings import RestaurantSettings
     from hoststand.store import open_store
 
@@ -115,7 +137,7 @@ def make_core(sb: RemoteSandbox, clock, data_dir: Path | None = None, *, event_h
     booking, pos = make_ports(sb, clock, event_hooks=event_hooks)
     return build_core(
         settings=RestaurantSettings(name="The Corner Bistro", timezone="America/New_York"),
-        layout=load_layout(ROOT / "resources" / "floorplans" / "bistro.json"),
+        layout=floor_for(sb),
         store=open_store(data_dir / "hoststand.sqlite"),
         booking=booking,
         pos=pos,

@@ -89,6 +89,7 @@ TAB_NAME_MAX = 255
 SPECIAL_REQUEST_MAX = 255
 CUSTOMER_EMAIL_MAX = 53  # Toast's orders API "supports email addresses that are up to 53 characters long"
 BULK_PAGE_SIZE = 100
+BULK_READ_AHEAD = 3  # ordersBulk pages asked for together once the first page is full
 MAX_PAGES = 1000
 LIVE_ORDERS_MAX_AGE = 1.0  # seconds a snapshot of the live orders answers `open_orders_at` without a read
 LIVE_ORDERS_FULL_EVERY = 300.0  # seconds between full reads of the business date (deltas in between)
@@ -742,17 +743,30 @@ class ToastAdapter:
                 log.warning("skipped a malformed Toast order %s (%s)", _record_label(record), exc)
         return out, skipped
 
+    async def _bulk_page(self, params: Mapping[str, Any], page: int, *, what: str) -> list[Any]:
+        response = await self._call("GET", BULK_PATH, params={**params, "pageSize": BULK_PAGE_SIZE, "page": page}, what=what)
+        items = await asyncio.to_thread(self._http.json, response, decimals=True, what=what)  # off the UI loop
+        if not isinstance(items, list):
+            raise Unavailable(VENDOR, f"{what}: the answer was not a list")
+        return items
+
     async def _bulk_pages(self, params: Mapping[str, Any], *, what: str) -> AsyncIterator[list[Any]]:
-        for page in range(1, MAX_PAGES + 1):
-            response = await self._call(
-                "GET", BULK_PATH, params={**params, "pageSize": BULK_PAGE_SIZE, "page": page}, what=what
-            )
-            items = await asyncio.to_thread(self._http.json, response, decimals=True, what=what)  # off the UI loop
-            if not isinstance(items, list):
-                raise Unavailable(VENDOR, f"{what}: the answer was not a list")
-            yield items
-            if len(items) < BULK_PAGE_SIZE:
-                return
+        """Every page of `ordersBulk`, in order. Toast gives no total, so after a full first page the next
+        few are asked for together (BULK_READ_AHEAD at a time): a busy night's orders come in a third of the
+        round trips, at the cost of at most a couple of empty pages at the end."""
+        first = await self._bulk_page(params, 1, what=what)
+        yield first
+        if len(first) < BULK_PAGE_SIZE:
+            return
+        page = 2
+        while page <= MAX_PAGES:
+            batch = range(page, min(page + BULK_READ_AHEAD, MAX_PAGES + 1))
+            pages = await asyncio.gather(*(self._bulk_page(params, p, what=what) for p in batch))
+            for items in pages:
+                yield items
+                if len(items) < BULK_PAGE_SIZE:
+                    return
+            page += len(batch)
         log.warning("%s: stopped after %d pages", what, MAX_PAGES)
 
     async def pull_orders(self, *, business_date: date, modified_after: datetime | None = None) -> tuple[RemoteOrder, ...]:
