@@ -145,3 +145,21 @@ async def test_delta_pulls_ask_only_for_what_changed(night):
     again = await night.core.engine.puller.pull_all()
     # only what changed since the last pull (plus a 2-second overlap at the watermark) comes back
     assert again.reservations < first.reservations / 4 and again.guests < first.guests / 4
+
+
+async def test_guest_data_never_reaches_the_logs(night, caplog):
+    """A whole check-in at DEBUG level: no guest name, phone or allergy words in any log line."""
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    await night.core.engine.puller.pull_all()
+    party = night.seatable(NUTS)
+    details = night.core.service.party(party.id)
+    assert night.core.service.check_in(party.id).ok
+    assert await night.core.engine.replayer.drain(timeout=20)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    secrets = [party.name, *(w for w in details.allergy_words if len(w) > 6)]
+    if details.phone:
+        secrets.append(details.phone)
+    leaked = [w for w in secrets if w and w in logged]
+    assert leaked == [], f"guest data in the logs: {leaked}"
