@@ -147,6 +147,11 @@ _CLAIM_SQL = text(
     WHERE o.state IN ('pending', 'failed')
       AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= :now)
       AND (:target IS NULL OR o.target = :target)
+      AND NOT EXISTS (
+        SELECT 1 FROM outbox p
+        WHERE p.order_key = o.order_key AND p.seq < o.seq
+          AND p.state IN ('pending', 'in_flight', 'failed')
+      )
     ORDER BY o.seq
     LIMIT :limit
     """
@@ -159,8 +164,16 @@ def claim(store: Store, *, now: datetime, limit: int = 50, target: ActionTarget 
         return claim_in(s, now=now, limit=limit, target=target)
 
 
-def claim_in(s: Session, *, now: datetime, limit: int = 50, target: ActionTarget | None = None) -> list[OutboxAction]:
-    """`claim` inside a write transaction the caller holds (the replayer claims and settles in one)."""
+def claim_in(
+    s: Session,
+    *,
+    now: datetime,
+    limit: int = 50,
+    target: ActionTarget | None = None,
+    uncertain: dict[str, bool] | None = None,
+) -> list[OutboxAction]:
+    """`claim` inside a write transaction the caller holds (the replayer claims and settles in one).
+    `uncertain`, when given, receives each claimed action's flag (may have landed: read back first)."""
     if limit <= 0:
         return []
     now_text = UTCDateTime().process_bind_param(now, None)
@@ -178,6 +191,8 @@ def claim_in(s: Session, *, now: datetime, limit: int = 50, target: ActionTarget
         r.attempts += 1
         r.claimed_at = now
         s.add(r)
+        if uncertain is not None:
+            uncertain[r.id] = bool(r.uncertain)
     s.flush()
     return [action_from_row(r) for r in rows]
 
