@@ -168,7 +168,9 @@ class HealthMonitor:
             if state is HealthState.DOWN:
                 attempt = self._probe_attempts.get(api, 0) + (1 if was_probe or h.state is not HealthState.DOWN else 0)
                 self._probe_attempts[api] = attempt
-                delay = min(self._probe_max, self._probe_base * (2 ** max(0, attempt - 1)))
+                # capped before multiplying: 2**n seconds overflows a timedelta after ~46 failed probes (minutes
+                # of outage at the probe cap), which used to crash the prober and leave the API "down" for good
+                delay = min(self._probe_max, self._probe_base * (2 ** min(max(0, attempt - 1), 20)))
                 next_probe = now + delay
             new = replace(
                 h,

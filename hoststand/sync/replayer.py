@@ -2,7 +2,7 @@
 
 Online, an action leaves a few milliseconds after the host's click; offline, when the API returns. Each
 round claims the ready actions (the head of each order key) for every API whose circuit allows it, runs
-them concurrently, and settles each one in a transaction together with what it changed in the cache:
+them concurrently, and settles each one together with what it changed in the cache:
 
 - success → done (with the vendor's ids recorded);
 - `Unavailable` / `UncertainOutcome` / 5xx → failed, retried with exponential backoff and full jitter;
@@ -11,16 +11,27 @@ them concurrently, and settles each one in a transaction together with what it c
 - `Rejected` → dead, with the vendor's reason; it never blocks the actions behind it;
 - `AuthFailed` → failed with a long wait; the health banner asks a person to fix the credentials.
 
+One transaction per round (group commit): the settlements of every action that finished since the last
+round, then the claim of what is ready now. With `synchronous=FULL` each commit is an fsync, so a busy
+replay pays one per round instead of two per action; an action's successor (same order key) is claimed in
+the very transaction that settles it. A process killed between an action's answer and that commit leaves
+it in flight: it is recovered as uncertain and read back from the vendor before anything is re-sent.
+
 While an API is down, no action is attempted: the runner's prober tests the API with one cheap request at
 a time (with backoff), and the queue resumes when it answers. When an API comes back (its health turns *up*),
 its failed actions become due at once rather than each sitting out the rest of its backoff.
 
 Waiting: the loop sleeps until the next action it could claim is due (the head of its order key, for an API
-that is not down) or until woken (a command enqueued something, an API came back). It never spins on
-actions that are due but blocked behind a predecessor or behind a down API.
+that is not down) or until woken (a command enqueued something, an action finished, an API came back). It
+never spins on actions that are due but blocked behind a predecessor or behind a down API.
 
 `drain(timeout, advance)` runs rounds until the queue is empty; it also probes down APIs (through `prober`,
 set by the runner) so that a test with a manual clock can heal an API and watch the queue empty.
+
+Handlers ask two questions of every action: which POS table a layout table is, and whether the action's last
+attempt may have landed. The replayer answers both without a database round trip on the event loop (the
+table identity is read at most once a second and again whenever the POS's tables may have changed; the
+uncertainty comes with the claim), so a replay after an outage is limited by the vendor, not by us.
 
 Crash points for the kill tests (`store.outbox.kill_point`, off unless armed): `claimed` (the claim is
 committed, nothing sent yet) and `before_ack` (the vendor answered; inside the acknowledgement's transaction,
@@ -32,8 +43,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+
+from sqlmodel import Session
 
 from hoststand.connectors.base import (
     AuthFailed,
@@ -47,16 +62,64 @@ from hoststand.domain.clock import Clock
 from hoststand.domain.events import Change, ChangeBus
 from hoststand.domain.model import ActionState, ActionTarget, OutboxAction
 from hoststand.store import outbox
-from hoststand.store.engine import Store
 from hoststand.sync.handlers import HANDLERS, Dead, Done, HandlerContext, NotYet
 from hoststand.sync.health import HealthMonitor
+from hoststand.sync.tables import TableIdentity
 
 log = logging.getLogger(__name__)
+
+IDENTITY_MAX_AGE = 1.0  # seconds a table identity is reused without reading the POS's tables again
+
+
+class ReplayContext(HandlerContext):
+    """The handlers' context as the replayer gives it: `identity()` cached briefly, `uncertain()` from the claim."""
+
+    def __init__(self, **kwargs) -> None:  # noqa: ANN003 (the dataclass fields of HandlerContext)
+        super().__init__(**kwargs)
+        self._identity: tuple[float, TableIdentity] | None = None
+        self._uncertain: dict[str, bool] = {}
+
+    @classmethod
+    def of(cls, ctx: HandlerContext) -> ReplayContext:
+        if isinstance(ctx, cls):
+            return ctx
+        return cls(**{f.name: getattr(ctx, f.name) for f in fields(ctx) if f.init})
+
+    def identity(self) -> TableIdentity:
+        cached = self._identity
+        if cached is not None and time.monotonic() - cached[0] < IDENTITY_MAX_AGE:
+            return cached[1]
+        identity = super().identity()
+        if identity.pos_known:  # "not loaded yet" is not worth remembering
+            self._identity = (time.monotonic(), identity)
+        return identity
+
+    def forget_identity(self) -> None:
+        self._identity = None
+
+    def uncertain(self, action: OutboxAction) -> bool:
+        flag = self._uncertain.get(action.id)
+        return super().uncertain(action) if flag is None else flag
+
+    def note_claimed(self, flags: dict[str, bool]) -> None:
+        self._uncertain.update(flags)
+
+    def forget(self, action_id: str) -> None:
+        self._uncertain.pop(action_id, None)
 
 
 def backoff_delay(attempts: int, *, base: float, cap: float, rng: random.Random) -> float:
     """Exponential backoff with full jitter (AWS architecture blog's "full jitter"): U(0, min(cap, base·2^n))."""
     return rng.uniform(0, min(cap, base * (2 ** max(0, attempts - 1))))
+
+
+@dataclass
+class _Settlement:
+    """How one action ended, waiting for the round's transaction to record it."""
+
+    action: OutboxAction
+    result: str  # "done", "dead", "retry", "rate_limited", "error"
+    write: Callable[[Session], None]
 
 
 class Replayer:
@@ -73,7 +136,7 @@ class Replayer:
         auth_backoff: float = 300.0,
         rng: random.Random | None = None,
     ) -> None:
-        self.ctx = ctx
+        self.ctx = ReplayContext.of(ctx)
         self.store = ctx.store
         self.clock = clock
         self.bus = bus
@@ -88,11 +151,14 @@ class Replayer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._running: set[asyncio.Task] = set()
         self._in_flight_by_target: dict[ActionTarget, int] = {t: 0 for t in ActionTarget}
+        self._settled: list[_Settlement] = []  # finished, not yet committed
+        self._round = asyncio.Lock()
         self.on_settled: Callable[[OutboxAction, str], None] | None = None  # for tests and benchmarks
         # Probes APIs that are down (one request each, when due); set by the runner. Used by `drain`.
         self.prober: Callable[[], Awaitable[None]] | None = None
         self._targets = {api: target for target, api in self._apis.items()}
         self._recovered: set[ActionTarget] = set()
+        self.rounds = 0  # transactions run (for tests and benchmarks)
         health.on_recovery(self._on_recovery)
 
     # ---------------------------------------------------------------------------------- waking up
@@ -112,6 +178,8 @@ class Replayer:
             loop.call_soon_threadsafe(self._wake.set)
 
     def on_change(self, change: Change) -> None:
+        if "tables" in change.topics and not change.reservation_ids:
+            self.ctx.forget_identity()  # the puller read the POS's tables (a command's change names its party)
         if "outbox" in change.topics or "health" in change.topics:
             self.wake()
 
@@ -136,12 +204,12 @@ class Replayer:
         outbox.recover_in_flight(self.store, now=self.clock.now())
         while not stop.is_set():
             started = await self.step()
-            if started:
+            if started or self._settled:
                 continue
             self._wake.clear()
             wait = await asyncio.to_thread(self._seconds_until_due, idle_poll)
             if wait <= 0 and self._running:
-                wait = idle_poll  # every free slot is taken: a settling action wakes us
+                wait = idle_poll  # every free slot is taken: a finishing action wakes us
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=max(wait, 0.001))
             except TimeoutError:
@@ -168,22 +236,76 @@ class Replayer:
         return max(0.0, min(waits))
 
     async def step(self) -> int:
-        """Claim and start what is ready now; returns how many actions were started."""
+        """One round: record what finished, claim and start what is ready now. Returns how many started."""
         self._loop = self._loop or asyncio.get_running_loop()
-        if self._recovered:
-            await self._release_recovered()
-        started = 0
-        for target, api in self._apis.items():
-            free = self.concurrency - self._in_flight_by_target[target]
-            if free <= 0:
-                continue
-            if self.health.is_down(api):
-                continue  # the prober tests it with one cheap request; actions wait untouched
-            claimed = await asyncio.to_thread(outbox.claim, self.store, now=self.clock.now(), limit=free, target=target)
+        async with self._round:
+            if self._recovered:
+                await self._release_recovered()
+            wanted: dict[ActionTarget, int] = {}
+            for target, api in self._apis.items():
+                free = self.concurrency - self._in_flight_by_target[target]
+                if free > 0 and not self.health.is_down(api):  # a down API is left to the prober's single probe
+                    wanted[target] = free
+            settled, self._settled = self._settled, []
+            if not settled and not wanted:
+                return 0
+            now = self.clock.now()
+            try:
+                claimed = await asyncio.to_thread(self._transaction, settled, wanted, now)
+            except Exception:
+                log.exception("could not record %d outcome(s) and claim; retrying them one by one", len(settled))
+                claimed = []
+                await asyncio.to_thread(self._settle_one_by_one, settled)
+            self._after_commit(settled)
             for action in claimed:
                 self._start(action)
-                started += 1
-        return started
+            return len(claimed)
+
+    def _transaction(
+        self, settled: list[_Settlement], wanted: dict[ActionTarget, int], now: datetime
+    ) -> list[OutboxAction]:
+        self.rounds += 1
+        with self.store.write() as s:
+            for item in settled:
+                item.write(s)
+            if settled:
+                s.flush()
+            claimed: list[OutboxAction] = []
+            flags: dict[str, bool] = {}
+            for target, limit in wanted.items():
+                claimed += outbox.claim_in(s, now=now, limit=limit, target=target, uncertain=flags)
+        self.ctx.note_claimed(flags)
+        return claimed
+
+    def _settle_one_by_one(self, settled: list[_Settlement]) -> None:
+        """A round's transaction failed (e.g. one action's cache change could not be written): record each
+        outcome alone, and an outcome that still fails as an internal error to retry after a read-back."""
+        for item in settled:
+            try:
+                with self.store.write() as s:
+                    item.write(s)
+            except Exception:
+                log.exception("outbox action %s (%s): its outcome could not be recorded", item.action.id, item.action.kind)
+                item.result = "error"
+                try:
+                    with self.store.write() as s:
+                        self._retry_write(item.action, "internal error; will retry", delay=30.0, uncertain=True)(s)
+                except Exception:
+                    log.exception("could not record the failure of %s; it is recovered at the next start", item.action.id)
+
+    def _after_commit(self, settled: list[_Settlement]) -> None:
+        if not settled:
+            return
+        reservations = {i.action.reservation_id for i in settled if i.action.reservation_id}
+        tables = {i.action.table_id for i in settled if i.action.table_id}
+        self.bus.publish(
+            Change.of("outbox", "tickets", "tables", "reservations", reservation_ids=reservations, table_ids=tables)
+        )
+        for item in settled:
+            if item.result == "dead":
+                log.warning("outbox action %s (%s) rejected for good", item.action.id, item.action.kind)
+            if self.on_settled is not None:
+                self.on_settled(item.action, item.result)
 
     def _start(self, action: OutboxAction) -> None:
         self._in_flight_by_target[action.target] += 1
@@ -192,8 +314,18 @@ class Replayer:
         task.add_done_callback(self._running.discard)
 
     async def join(self) -> None:
+        """Wait for every running action, and record how each ended."""
         while self._running:
             await asyncio.gather(*list(self._running), return_exceptions=True)
+        if self._settled:
+            async with self._round:
+                settled, self._settled = self._settled, []
+                try:
+                    await asyncio.to_thread(self._transaction, settled, {}, self.clock.now())
+                except Exception:
+                    log.exception("could not record %d outcome(s); retrying them one by one", len(settled))
+                    await asyncio.to_thread(self._settle_one_by_one, settled)
+                self._after_commit(settled)
 
     async def drain(self, *, timeout: float = 30.0, advance: Callable[[float], None] | None = None) -> bool:
         """Run rounds until nothing is pending or in flight (True), or `timeout` real seconds pass (False).
@@ -211,7 +343,7 @@ class Replayer:
             if self._running:
                 await asyncio.wait(list(self._running), return_when=asyncio.FIRST_COMPLETED)
                 continue
-            if started:
+            if started or self._settled:
                 continue
             with self.store.read() as s:
                 counts = outbox.counts(s)
@@ -228,116 +360,76 @@ class Replayer:
     # ------------------------------------------------------------------------------- one action
 
     async def _run_action(self, action: OutboxAction) -> None:
+        """Send one action and queue its settlement for the next round's transaction."""
         api = self._apis[action.target]
-        handler = HANDLERS.get(action.kind)
-        result = "done"
         try:
-            if handler is None:
-                await self._settle_dead(action, f"hoststand does not know how to send '{action.kind}'")
-                result = "dead"
-                return
-            outbox.kill_point("claimed")  # test hook: claimed and committed, nothing sent yet
-            try:
-                outcome = await handler(self.ctx, action)
-            except NotYet as exc:
-                await self._settle_retry(action, str(exc), delay=5.0, uncertain=False)
-                self.health.release_probe(api)
-                result = "retry"
-                return
-            except RateLimited as exc:
-                self.health.rate_limited(api)
-                await self._settle_retry(action, outbox.RATE_LIMITED, delay=max(exc.retry_after, 0.05), uncertain=False)
-                result = "rate_limited"
-                return
-            except AuthFailed:
-                self.health.failure(api, "credentials refused", auth=True)
-                await self._settle_retry(action, "credentials refused by the vendor", delay=self.auth_backoff, uncertain=False)
-                result = "retry"
-                return
-            except UncertainOutcome as exc:
-                self.health.failure(api, "no answer")
-                await self._settle_retry(action, f"no answer from {api} ({exc.message})", delay=None, uncertain=True)
-                result = "retry"
-                return
-            except Unavailable as exc:
-                self.health.failure(api, "unreachable")
-                await self._settle_retry(action, f"{api} unreachable ({exc.message})", delay=None, uncertain=False)
-                result = "retry"
-                return
-            except Rejected as exc:
-                self.health.success(api)  # it answered: the API is up
-                await self._settle_dead(action, f"{api} refused it: {exc.reason}")
-                result = "dead"
-                return
-            except ConnectorError as exc:
-                self.health.failure(api, type(exc).__name__)
-                await self._settle_retry(action, exc.message, delay=None, uncertain=True)
-                result = "retry"
-                return
-            self.health.success(api)
-            if isinstance(outcome, Dead):
-                await self._settle_dead(action, outcome.reason)
-                result = "dead"
-            else:
-                await self._settle_done(action, outcome)
+            item = await self._attempt(action, api)
         except Exception:
             log.exception("outbox action %s (%s) crashed; it will be retried", action.id, action.kind)
             self.health.release_probe(api)
-            try:
-                await self._settle_retry(action, "internal error; will retry", delay=30.0, uncertain=True)
-            except Exception:
-                log.exception("could not record the failure of %s", action.id)
-            result = "error"
-        finally:
-            self._in_flight_by_target[action.target] -= 1
-            if self.on_settled is not None:
-                self.on_settled(action, result)
-            self.wake()
+            item = _Settlement(action, "error", self._retry_write(action, "internal error; will retry", delay=30.0, uncertain=True))
+        self._in_flight_by_target[action.target] -= 1
+        self.ctx.forget(action.id)
+        self._settled.append(item)
+        self.wake()
 
-    async def _settle_done(self, action: OutboxAction, outcome: Done) -> None:
+    async def _attempt(self, action: OutboxAction, api: str) -> _Settlement:
+        handler = HANDLERS.get(action.kind)
+        if handler is None:
+            return self._dead(action, f"hoststand does not know how to send '{action.kind}'")
+        outbox.kill_point("claimed")  # test hook: claimed and committed, nothing sent yet
+        try:
+            outcome = await handler(self.ctx, action)
+        except NotYet as exc:
+            self.health.release_probe(api)
+            return self._retry(action, str(exc), delay=5.0, uncertain=False)
+        except RateLimited as exc:
+            self.health.rate_limited(api)
+            return self._retry(action, outbox.RATE_LIMITED, delay=max(exc.retry_after, 0.05), uncertain=False, result="rate_limited")
+        except AuthFailed:
+            self.health.failure(api, "credentials refused", auth=True)
+            return self._retry(action, "credentials refused by the vendor", delay=self.auth_backoff, uncertain=False)
+        except UncertainOutcome as exc:
+            self.health.failure(api, "no answer")
+            return self._retry(action, f"no answer from {api} ({exc.message})", delay=None, uncertain=True)
+        except Unavailable as exc:
+            self.health.failure(api, "unreachable")
+            return self._retry(action, f"{api} unreachable ({exc.message})", delay=None, uncertain=False)
+        except Rejected as exc:
+            self.health.success(api)  # it answered: the API is up
+            return self._dead(action, f"{api} refused it: {exc.reason}")
+        except ConnectorError as exc:
+            self.health.failure(api, type(exc).__name__)
+            return self._retry(action, exc.message, delay=None, uncertain=True)
+        self.health.success(api)
+        if isinstance(outcome, Dead):
+            return self._dead(action, outcome.reason)
+        return self._done(action, outcome)
+
+    def _done(self, action: OutboxAction, outcome: Done) -> _Settlement:
         now = self.clock.now()
 
-        def write() -> None:
-            with self.store.write() as s:
-                if outcome.apply is not None:
-                    outcome.apply(s)
-                outbox.ack(s, action.id, now=now, outcome=outcome.outcome)
-                outbox.kill_point("before_ack")  # test hook: the vendor answered; the ack is not committed
+        def write(s: Session) -> None:
+            if outcome.apply is not None:
+                outcome.apply(s)
+            outbox.ack(s, action.id, now=now, outcome=outcome.outcome)
+            outbox.kill_point("before_ack")  # test hook: the vendor answered; the ack is not committed
 
-        await asyncio.to_thread(write)
-        self._publish(action)
+        return _Settlement(action, "done", write)
 
-    async def _settle_dead(self, action: OutboxAction, reason: str) -> None:
+    def _dead(self, action: OutboxAction, reason: str) -> _Settlement:
         now = self.clock.now()
+        return _Settlement(action, "dead", lambda s: outbox.dead(s, action.id, reason=reason, now=now))
 
-        def write() -> None:
-            with self.store.write() as s:
-                outbox.dead(s, action.id, reason=reason, now=now)
+    def _retry(
+        self, action: OutboxAction, error: str, *, delay: float | None, uncertain: bool, result: str = "retry"
+    ) -> _Settlement:
+        return _Settlement(action, result, self._retry_write(action, error, delay=delay, uncertain=uncertain))
 
-        await asyncio.to_thread(write)
-        log.warning("outbox action %s (%s) rejected for good", action.id, action.kind)
-        self._publish(action)
-
-    async def _settle_retry(self, action: OutboxAction, error: str, *, delay: float | None, uncertain: bool) -> None:
+    def _retry_write(
+        self, action: OutboxAction, error: str, *, delay: float | None, uncertain: bool
+    ) -> Callable[[Session], None]:
         if delay is None:
             delay = backoff_delay(action.attempts, base=self.base_backoff, cap=self.max_backoff, rng=self.rng)
         next_at: datetime = self.clock.now() + timedelta(seconds=delay)
-
-        def write() -> None:
-            with self.store.write() as s:
-                outbox.fail(s, action.id, error=error, next_attempt_at=next_at, uncertain=uncertain)
-
-        await asyncio.to_thread(write)
-        self._publish(action)
-
-    def _publish(self, action: OutboxAction) -> None:
-        self.bus.publish(
-            Change.of(
-                "outbox",
-                "tickets",
-                "tables",
-                "reservations",
-                reservation_ids=[action.reservation_id] if action.reservation_id else (),
-                table_ids=[action.table_id] if action.table_id else (),
-            )
-        )
+        return lambda s: outbox.fail(s, action.id, error=error, next_attempt_at=next_at, uncertain=uncertain)

@@ -55,7 +55,7 @@ class SyncEngine:
             store, booking, pos, layout=layout, settings=settings, clock=clock, bus=bus, health=self.health
         )
         self.replayer = Replayer(
-            HandlerContext(store=store, booking=booking, pos=pos, layout=layout, clock=clock),
+            HandlerContext(store=store, booking=booking, pos=pos, layout=layout, clock=clock, tz=settings.tz),
             clock=clock,
             bus=bus,
             health=self.health,
