@@ -131,8 +131,8 @@ class HostCommands:
         actions: list[str] = []
         taken: Ticket | None = None
         for t in repos.tickets_for_reservation(s, seated.id):
-            if not (t.placeholder and t.is_live):
-                continue
+            if not t.is_live:
+                continue  # (a party not yet seated has no live ticket but its placeholder; any other is taken too)
             if taken is None and t.table_id == seated.table_ids[0] and not withdraw_open(
                 s, t, now=now, reason="the party arrived before it was sent"
             ):
@@ -375,8 +375,8 @@ class HostCommands:
         day = service_day.service_date(now, self.settings.tz, self.settings.service_day_rollover_hour)
         busy: dict[str, list[tuple[datetime, datetime]]] = {}
         linked: set[str] = set()
-        for r in repos.reservations_for_day(s, day):
-            if r.id == exclude or not r.status.is_open:
+        for r in repos.reservations_for_day(s, day, statuses=[st for st in S if st.is_open]):
+            if r.id == exclude:
                 continue
             if r.status is S.SEATED:
                 start = r.seated_at or r.start
@@ -399,13 +399,13 @@ class HostCommands:
         now = self.clock.now()
         day = service_day.service_date(now, self.settings.tz, self.settings.service_day_rollover_hour)
         wanted = set(tables)
-        for r in repos.reservations_for_day(s, day):
-            if r.id != exclude and r.status is S.SEATED and wanted & set(r.table_ids):
+        for r in repos.reservations_for_day(s, day, statuses=[S.SEATED]):
+            if r.id != exclude and wanted & set(r.table_ids):
                 since = service_day.local(r.seated_at or r.start, self.settings.tz).strftime("%H:%M")
                 t = self._label(tuple(sorted(wanted & set(r.table_ids))))
                 return f"Table {t} is taken ({r.guest_name or 'a party'}, seated {since})."
-        for t in repos.live_tickets(s):
-            if t.table_id in wanted and t.reservation_id != exclude and not t.placeholder:
+        for t in repos.live_tickets(s, table_ids=wanted):
+            if t.reservation_id != exclude and not t.placeholder:
                 res = repos.get_reservation(s, t.reservation_id) if t.reservation_id else None
                 if res is not None and res.status is not S.SEATED:
                     continue
@@ -431,6 +431,15 @@ class HostCommands:
             if res is None:
                 repos.mark_undone(s, row.seq, now)
                 return CommandResult(False, "That party is no longer in tonight's list.")
+            if res.status is S.CANCELLED and self._platform_has_cancellation(s, row.action_ids):
+                repos.mark_undone(s, row.seq, now)  # not undoable: the next Undo goes to the change before it
+                return CommandResult(
+                    False,
+                    f"Cannot undo: {_PLATFORMS.get(res.source, 'the booking platform')} already has the "
+                    "cancellation, and a cancelled booking cannot be reopened from here. "
+                    "Book the party again, or seat them as a walk-in.",
+                    res.id,
+                )
             restored = _restore(res, row.before)
             if restored.status is res.status and restored.table_ids == res.table_ids:
                 repos.mark_undone(s, row.seq, now)
@@ -443,6 +452,15 @@ class HostCommands:
         self._publish(res.id, res.table_ids + restored.table_ids)
         return CommandResult(True, f"Undone: {row.description}.", res.id)
 
+    @staticmethod
+    def _platform_has_cancellation(s: Session, action_ids: list[str]) -> bool:
+        """Whether the booking platform acknowledged the cancellation (a cancelled booking is final there)."""
+        for action_id in action_ids:
+            a = outbox.get(s, action_id)
+            if a is not None and a.kind == "booking.set_status" and a.state is ActionState.DONE:
+                return a.payload.get("status") == S.CANCELLED.value
+        return False
+
     def _compensate(
         self, s: Session, action_ids: list[str], ticket_id: str | None, restored: Reservation, now: datetime
     ) -> None:
@@ -454,6 +472,8 @@ class HostCommands:
             if outbox.cancel(s, action_id, now=now, reason="undone by the host before it was sent"):
                 if a.kind == "pos.open_ticket" and ticket_id:
                     repos.delete_ticket(s, ticket_id)
+                elif a.kind == "pos.void_ticket":
+                    _unvoid(s, a.payload)  # the void never left: the ticket is open at the POS still
                 continue
             # Already sent (or in flight, or uncertain): send the reverse.
             if a.kind == "pos.open_ticket" and ticket_id:
@@ -468,17 +488,28 @@ class HostCommands:
                         "pos_id": ticket.pos_id if ticket else None,
                         "open_action_id": a.id,
                         "business_date": a.payload.get("business_date"),
+                        "stage_before": ticket.stage.value if ticket else None,
                     },
                     now=now,
                     reservation_id=restored.id,
                     table_id=a.table_id,
                 )
+                if ticket is not None and ticket.is_live:
+                    repos.save_ticket(s, replace(ticket, stage=CourseStage.VOIDED))  # shown gone at once
             elif a.kind == "booking.set_status" and a.state is not ActionState.DEAD and not status_sent:
                 self._tell_platform(s, restored, now)
                 status_sent = True
-            elif a.kind == "pos.void_ticket" and restored.status is S.SEATED and restored.table_ids:
-                # the old ticket was already voided (a move): open one again at the restored table
-                self._open_ticket(s, restored, repos.get_guest(s, restored.guest_id), now)
+        if restored.status in (S.BOOKED, S.ARRIVED) and ticket_id:
+            # the check-in took over the party's placeholder (already on the POS): it is its placeholder again
+            taken = repos.get_ticket(s, ticket_id)
+            if taken is not None and taken.is_live and not taken.placeholder:
+                repos.save_ticket(s, replace(taken, placeholder=True, covers=restored.party_size))
+        if restored.status is S.SEATED and restored.table_ids and not any(
+            t.is_live and not t.placeholder for t in repos.tickets_for_reservation(s, restored.id)
+        ):
+            # Seated again with no ticket: its old one was voided (the void already sent) or withdrawn before it
+            # left (a move made before the ticket was sent): open one at the restored table.
+            self._open_ticket(s, restored, repos.get_guest(s, restored.guest_id), now)
 
     # ------------------------------------------------------------------------------------ helpers
 
@@ -506,6 +537,21 @@ class HostCommands:
         self.bus.publish(
             Change.of("reservations", "tables", "tickets", "outbox", reservation_ids=[reservation_id], table_ids=table_ids)
         )
+
+
+_PLATFORMS = {"opentable": "OpenTable", "resy": "Resy", "sevenrooms": "SevenRooms"}
+
+
+def _unvoid(s: Session, void_payload: dict) -> None:
+    """Show a ticket open again whose void was withdrawn before it was sent."""
+    ticket = repos.get_ticket(s, void_payload.get("ticket_id") or "")
+    if ticket is None or ticket.stage is not CourseStage.VOIDED:
+        return
+    try:
+        stage = CourseStage(void_payload.get("stage_before") or CourseStage.OPENED.value)
+    except ValueError:
+        stage = CourseStage.OPENED
+    repos.save_ticket(s, replace(ticket, stage=stage))
 
 
 def _cannot(res: Reservation, verb: str) -> str:

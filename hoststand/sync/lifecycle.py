@@ -158,6 +158,7 @@ def void_ticket(
             "pos_id": ticket.pos_id,
             "open_action_id": ticket.external_id,
             "business_date": business_day.isoformat(),
+            "stage_before": ticket.stage.value,  # what an undo restores should the void be withdrawn unsent
         },
         now=now,
         reservation_id=res.id,

@@ -93,7 +93,10 @@ _WORD_TO_STATUS: dict[str, ReservationStatus] = {
 
 _STATUS_TO_WORD: dict[ReservationStatus, str | None] = {
     ReservationStatus.BOOKED: "Pending",
-    ReservationStatus.ARRIVED: None,  # no OpenTable word: the host stand owns arrival
+    # OpenTable has no "arrived": its nearest word is Pending (booked, not seated). Marking a party arrived
+    # changes nothing there; undoing its seating must take OpenTable back to Pending, or the next pull
+    # would seat the party again.
+    ReservationStatus.ARRIVED: "Pending",
     ReservationStatus.SEATED: "Seated",
     ReservationStatus.FINISHED: "Done",
     ReservationStatus.NO_SHOW: "NoShow",
@@ -116,7 +119,7 @@ def status_from_opentable(word: str, *, arrived: bool = False) -> tuple[Reservat
 
 
 def opentable_word_for(status: ReservationStatus) -> str | None:
-    """The resoupdate `ReservationState` for a canonical status; None for `arrived` (nothing is sent)."""
+    """The resoupdate `ReservationState` for a canonical status (None: nothing to send)."""
     return _STATUS_TO_WORD[status]
 
 
@@ -591,9 +594,8 @@ class OpenTableAdapter:
         return tuple(by_id.values())
 
     async def set_status(self, update: StatusUpdate, *, request_id: str) -> None:
-        """Send the status with `X-Request-Id: request_id`. `arrived` sends nothing (OpenTable has no such state)."""
+        """Send the status with `X-Request-Id: request_id` (`arrived` goes as Pending: OpenTable has no such state)."""
         if opentable_word_for(update.status) is None:
-            log.info("reservation %s: arrival stays at the host stand (OpenTable has no 'arrived' state)", update.external_id)
             return
         body = resoupdate_body(update, rid=self.rid, tz=self._tz, now=self._clock.now())
         await self._call(

@@ -115,23 +115,27 @@ def test_set_status_round_trip_and_idempotent_retry(sandbox, clock):
                                 table_names=res.table_names, server_name="Maria", sequence=res.version, updated_at=clock.now())
             await adapter.set_status(seat, request_id="action-seat-1")
             await adapter.set_status(seat, request_id="action-seat-1")  # a retry after an uncertain outcome
-            await adapter.set_status(
-                StatusUpdate(external_id=res.external_id, status=S.ARRIVED, party_size=res.party_size, start=res.start),
-                request_id="action-arrive",
-            )  # nothing is sent
             after = await pull_day(adapter, updated_after=first.watermark)
-            return res, after
+            clock.advance(60)
+            await adapter.set_status(  # the host undoes the seating: the party waits again
+                StatusUpdate(external_id=res.external_id, status=S.ARRIVED, party_size=res.party_size, start=res.start,
+                             sequence=res.version + 1, updated_at=clock.now()),
+                request_id="action-arrive",
+            )
+            undone = await pull_day(adapter, updated_after=after.watermark)
+            return res, after, undone
         finally:
             await adapter.aclose()
 
-    res, after = run(scenario())
+    res, after, undone = run(scenario())
     (seated,) = after.reservations
     assert seated.external_id == res.external_id
     assert (seated.status, seated.vendor_status) == (S.SEATED, "Seated")
     assert seated.seated_at is not None and seated.server_name == "Maria"
     record = sandbox.state()["idempotency"]["opentable"]["request_ids"]["action-seat-1"]
     assert record["times_seen"] == 2 and record["times_applied"] == 1
-    assert "action-arrive" not in sandbox.state()["idempotency"]["opentable"]["request_ids"]
+    (waiting,) = undone.reservations
+    assert waiting.vendor_status == "Pending", "undoing the seating takes OpenTable back to Pending (it has no 'arrived')"
 
 
 def test_unknown_confirmation_is_not_found(sandbox, clock):

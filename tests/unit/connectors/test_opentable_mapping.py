@@ -77,7 +77,7 @@ def test_unknown_word_is_booked_and_flagged():
 
 @pytest.mark.parametrize(
     ("status", "word"),
-    [(S.BOOKED, "Pending"), (S.SEATED, "Seated"), (S.FINISHED, "Done"), (S.NO_SHOW, "NoShow"), (S.CANCELLED, "Cancelled"), (S.ARRIVED, None)],
+    [(S.BOOKED, "Pending"), (S.SEATED, "Seated"), (S.FINISHED, "Done"), (S.NO_SHOW, "NoShow"), (S.CANCELLED, "Cancelled"), (S.ARRIVED, "Pending")],
 )
 def test_status_words_out(status, word):
     assert opentable_word_for(status) == word
@@ -86,8 +86,11 @@ def test_status_words_out(status, word):
 def test_every_word_we_send_reads_back_as_the_same_status():
     for status in S:
         word = opentable_word_for(status)
-        if word is not None:
+        if word is not None and status is not S.ARRIVED:
             assert status_from_opentable(word) == (status, True)
+    # arrival has no OpenTable word: it goes as Pending, which reads back as arrived once OpenTable has an
+    # arrival time, and otherwise as booked (the merge keeps the host stand's "arrived": it is further along)
+    assert status_from_opentable(opentable_word_for(S.ARRIVED), arrived=True) == (S.ARRIVED, True)
 
 
 # ---------------------------------------------------------------------------------- reservations
@@ -269,11 +272,13 @@ def test_pull_skips_malformed_records_keeps_the_good_ones_and_counts():
     assert [g.external_id for g in result.guests] == ["g-108"]
 
 
-def test_arrived_is_not_sent():
-    calls: list[str] = []
+def test_arrived_goes_as_pending():
+    """OpenTable has no "arrived": the party is sent as Pending (not seated), so undoing a seating reverts it."""
+    bodies: list[dict] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
-        calls.append(request.url.path)
+        if request.url.path.endswith("resoupdate"):
+            bodies.append(json.loads(request.content))
         return httpx.Response(200, json={"access_token": "t", "expires_in": 100000})
 
     async def run():
@@ -283,7 +288,7 @@ def test_arrived_is_not_sent():
         await adapter.aclose()
 
     asyncio.run(run())
-    assert calls == []
+    assert [b["ReservationState"] for b in bodies] == ["Pending"]
 
 
 def test_set_status_sends_request_id_and_token_once():

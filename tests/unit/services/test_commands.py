@@ -132,6 +132,43 @@ def test_cancel_frees_the_table_tells_the_platform_and_can_be_undone(service, st
     assert service.undo().ok and service.party("smith").status is ReservationStatus.BOOKED
 
 
+def test_a_cancellation_the_platform_already_has_cannot_be_undone(service, store, clock):
+    """A cancelled booking is final on the platform: the undo says so instead of promising what it cannot do."""
+    assert service.cancel("smith").ok
+    with store.write() as s:
+        for a in outbox.claim_in(s, now=clock.now()):
+            outbox.ack(s, a.id, now=clock.now())
+    result = service.undo()
+    assert not result.ok and "already has the cancellation" in result.message and "Book the party again" in result.message
+    assert service.party("smith").status is ReservationStatus.CANCELLED
+    assert _actions(store, "smith") == []  # nothing queued that the platform would refuse
+    assert service.undo_label() is None or "cancel" not in service.undo_label()
+
+
+def test_undoing_a_move_whose_void_was_only_queued_shows_the_ticket_open_again(service, store, clock):
+    assert service.check_in("smith").ok
+    with store.write() as s:  # the ticket reached the POS
+        for a in outbox.claim_in(s, now=clock.now()):
+            outbox.ack(s, a.id, now=clock.now(), outcome={"order_guid": "o-1"})
+    assert service.move("smith", ("T3",)).ok  # voids the ticket at 12 (queued) and opens one at 3
+    assert service.undo().ok  # the void is withdrawn, the new ticket too
+    with store.read() as s:
+        live = [tk for tk in repos.tickets_for_reservation(s, "smith") if tk.is_live]
+    assert [tk.table_id for tk in live] == ["T12"], "the party's ticket at 12 is open again, the one at 3 gone"
+    assert _actions(store, "smith") == []  # the platform never heard of the move: nothing to tell it
+
+
+def test_undoing_a_move_made_before_the_ticket_left_opens_it_again_at_the_first_table(service, store):
+    assert service.check_in("smith").ok  # nothing sent yet
+    assert service.move("smith", ("T3",)).ok  # the unsent ticket is withdrawn, a new one queued at 3
+    assert service.undo().ok
+    with store.read() as s:
+        live = [tk for tk in repos.tickets_for_reservation(s, "smith") if tk.is_live]
+    assert [tk.table_id for tk in live] == ["T12"]
+    opens = [a for a in _actions(store, "smith") if a.kind == "pos.open_ticket"]
+    assert [a.payload["table_id"] for a in opens] == ["T12"]
+
+
 def test_a_seated_party_cannot_be_cancelled_or_marked_a_no_show(service):
     assert not service.cancel("jones").ok
     assert "already seated" in service.no_show("jones").message
