@@ -333,9 +333,16 @@ def reservations_by_external(s: Session, source: str, external_ids: Iterable[str
     return out
 
 
-def reservations_for_day(s: Session, service_date: date) -> list[Reservation]:
+def reservations_for_day(
+    s: Session, service_date: date, statuses: Iterable[ReservationStatus] | None = None
+) -> list[Reservation]:
+    """The day's reservations by time (only those in `statuses` when given: a check-in needs the seated few,
+    not the whole night mapped)."""
     table = ReservationRow.__table__
-    stmt = table.select().where(table.c.service_date == service_date).order_by(table.c.start, table.c.guest_name)
+    stmt = table.select().where(table.c.service_date == service_date)
+    if statuses is not None:
+        stmt = stmt.where(table.c.status.in_([st.value for st in statuses]))
+    stmt = stmt.order_by(table.c.start, table.c.guest_name)
     return [reservation_from_row(r) for r in _rows(s, stmt)]
 
 
@@ -476,10 +483,14 @@ def tickets_for_business_date(s: Session, business_date: int) -> list[Ticket]:
     return [ticket_from_row(r) for r in s.exec(stmt)]
 
 
-def live_tickets(s: Session) -> list[Ticket]:
+def live_tickets(s: Session, table_ids: Iterable[str] | None = None) -> list[Ticket]:
+    """Tickets still open at the POS (only at `table_ids` when given)."""
     live = [st.value for st in CourseStage if st.is_live]
     table = TicketRow.__table__
-    return [ticket_from_row(r) for r in _rows(s, table.select().where(table.c.stage.in_(live)))]
+    stmt = table.select().where(table.c.stage.in_(live))
+    if table_ids is not None:
+        stmt = stmt.where(table.c.table_id.in_(list(table_ids)))
+    return [ticket_from_row(r) for r in _rows(s, stmt)]
 
 
 # ------------------------------------------------------------------------------- POS configuration
