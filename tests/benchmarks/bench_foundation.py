@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from harness import EVENING, ROOT, make_core, make_ports, qt_app, sandbox_process, summary
+from harness import EVENING, ROOT, checkin_ui_ms, make_core, qt_app, sandbox_process, summary
 
 
 # ---------------------------------------------------------------------------------------- startup
@@ -94,72 +94,12 @@ async def _pull_and_close(core) -> None:
 
 def bench_checkin_ui(parties: int = 6) -> dict:
     """Click → seated on the floor plan while the POS answers 500 ms late (the UI must not wait for it)."""
-    import qasync
-    from PySide6.QtCore import QEvent, QObject
 
-    from hoststand.domain.clock import ManualClock
-    from hoststand.ui.main_window import MainWindow
+    async def slow_pos(sb, core) -> None:
+        sb.fault("toast", mode="slow", latency_ms=500)
 
-    app = qt_app()
-    results: list[float] = []
-    early = EVENING.replace(hour=16, minute=40)
-    with sandbox_process(early) as sb:
-        clock = ManualClock(early)
-        core = make_core(sb, clock)
-        window = MainWindow(core.service)
-        window.resize(1440, 900)
-        paints: list[float] = []
-
-        class PaintSpy(QObject):
-            def eventFilter(self, obj, event):  # noqa: ANN001
-                if event.type() == QEvent.Type.Paint:
-                    paints.append(time.perf_counter())
-                return False
-
-        spy = PaintSpy()
-        window.floor_view.viewport().installEventFilter(spy)
-
-        async def scenario() -> None:
-            await core.engine.puller.pull_all()
-            window.refresh_all()
-            window.show()
-            await core.engine.start()
-            await asyncio.sleep(0.3)
-            sb.fault("toast", mode="slow", latency_ms=500)
-            floor = {t.id: t for t in core.service.floor().tables}
-            candidates = [
-                r for r in core.service.reservations()
-                if r.status.value == "booked" and r.table_ids and floor[r.table_ids[0]].state.value in ("free", "held")
-                and len({t for t in r.table_ids}) == 1
-            ]
-            seen_tables: set[str] = set()
-            for r in candidates:
-                if len(results) >= parties or r.table_ids[0] in seen_tables:
-                    continue
-                seen_tables.add(r.table_ids[0])
-                window.select_reservation(r.id)
-                await asyncio.sleep(0.05)
-                paints.clear()
-                t0 = time.perf_counter()
-                result = window.check_in(r.id)  # what the click / Enter does
-                assert result is not None and result.ok, result
-                item = window.floor_view.table_item(r.table_ids[0])
-                while item.view.state.value not in ("seated", "ordered") or not paints:
-                    await asyncio.sleep(0.001)
-                    if time.perf_counter() - t0 > 5:
-                        raise RuntimeError("the table was never drawn seated")
-                results.append((paints[0] - t0) * 1000 if paints[0] >= t0 else (time.perf_counter() - t0) * 1000)
-                await asyncio.sleep(0.2)
-            await core.engine.stop()
-
-        loop = qasync.QEventLoop(app)
-        asyncio.set_event_loop(loop)
-        with loop:
-            loop.run_until_complete(scenario())
-        window.close()
-        core.store.close()
-    s = summary(results)
-    return {"checkin_ui_ms": round(s["median"], 1), "checkin_ui_ms_max": round(s["max"], 1), "checkin_ui_runs": len(results)}
+    s = summary(checkin_ui_ms(parties, slow_pos))
+    return {"checkin_ui_ms": round(s["median"], 1), "checkin_ui_ms_max": round(s["max"], 1), "checkin_ui_runs": s["runs"]}
 
 
 # ------------------------------------------------------------------------------ pull and stalls

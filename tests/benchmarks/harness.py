@@ -160,3 +160,78 @@ def qt_app():
     from PySide6.QtWidgets import QApplication
 
     return QApplication.instance() or QApplication([])
+
+
+def checkin_ui_ms(parties: int, prepare, after=None) -> list[float]:
+    """Check-in click → the table drawn seated on the floor plan, in a real MainWindow under qasync, for up to
+    `parties` booked parties at distinct free tables. `prepare(sb, core)` (async) sets the vendors up first
+    (e.g. a slow or a down POS); `after(core)` checks the conditions held. Returns milliseconds per check-in."""
+    import asyncio
+    import time
+
+    import qasync
+    from PySide6.QtCore import QEvent, QObject
+
+    from hoststand.domain.clock import ManualClock
+    from hoststand.ui.main_window import MainWindow
+
+    app = qt_app()
+    results: list[float] = []
+    early = EVENING.replace(hour=16, minute=40)
+    with sandbox_process(early) as sb:
+        core = make_core(sb, ManualClock(early))
+        window = MainWindow(core.service)
+        window.resize(1440, 900)
+        paints: list[float] = []
+
+        class PaintSpy(QObject):
+            def eventFilter(self, obj, event):  # noqa: ANN001
+                if event.type() == QEvent.Type.Paint:
+                    paints.append(time.perf_counter())
+                return False
+
+        spy = PaintSpy()
+        window.floor_view.viewport().installEventFilter(spy)
+
+        async def scenario() -> None:
+            await core.engine.puller.pull_all()
+            window.refresh_all()
+            window.show()
+            await core.engine.start()
+            await asyncio.sleep(0.3)
+            await prepare(sb, core)
+            floor = {t.id: t for t in core.service.floor().tables}
+            candidates = [
+                r for r in core.service.reservations()
+                if r.status.value == "booked" and r.table_ids and floor[r.table_ids[0]].state.value in ("free", "held")
+                and len(set(r.table_ids)) == 1
+            ]
+            seen: set[str] = set()
+            for r in candidates:
+                if len(results) >= parties or r.table_ids[0] in seen:
+                    continue
+                seen.add(r.table_ids[0])
+                window.select_reservation(r.id)
+                await asyncio.sleep(0.05)
+                paints.clear()
+                t0 = time.perf_counter()
+                result = window.check_in(r.id)  # what the click / Enter does
+                assert result is not None and result.ok, result
+                item = window.floor_view.table_item(r.table_ids[0])
+                while item.view.state.value not in ("seated", "ordered") or not paints:
+                    await asyncio.sleep(0.001)
+                    if time.perf_counter() - t0 > 5:
+                        raise RuntimeError("the table was never drawn seated")
+                results.append((paints[0] - t0) * 1000 if paints[0] >= t0 else (time.perf_counter() - t0) * 1000)
+                await asyncio.sleep(0.2)
+            if after is not None:
+                after(core)
+            await core.engine.stop()
+
+        loop = qasync.QEventLoop(app)
+        asyncio.set_event_loop(loop)
+        with loop:
+            loop.run_until_complete(scenario())
+        window.close()
+        core.store.close()
+    return results
