@@ -517,6 +517,7 @@ class FloorPlanView(QGraphicsView):
         self.pos_only_note = QLabel(self)  # POS tables the floor plan does not place (a bar, a patio): named, never hidden
         self.pos_only_note.setObjectName("posOnlyNote")
         self.pos_only_note.hide()
+        self._note_h = 0  # height of the note's strip (0 when no POS table is off the plan)
         self.setViewportMargins(0, 0, 0, TOOLBAR_H)  # a strip under the plan for the key and the zoom buttons
         self._place_overlays()
 
@@ -558,7 +559,17 @@ class FloorPlanView(QGraphicsView):
         self.pos_only_note.setToolTip(
             "Tickets at these POS tables still count in covers; add them to the floor plan to see them here."
         )
-        self.pos_only_note.setVisible(bool(extra))
+        shown = bool(extra)
+        if shown != self.pos_only_note.isVisible() or shown:
+            self.pos_only_note.setVisible(shown)
+            # the note gets a strip of its own above the key, so it never covers a table; the plan refits
+            self.pos_only_note.adjustSize()
+            note_h = self.pos_only_note.height() + 6 if shown else 0
+            if note_h != self._note_h:
+                self._note_h = note_h
+                self.setViewportMargins(0, 0, 0, TOOLBAR_H + note_h)
+                if self._fitted:
+                    QTimer.singleShot(0, self._refit_if_fitted)
         self._place_overlays()
 
     def _rebuild_room(self, floor: FloorView) -> None:
@@ -760,7 +771,7 @@ class FloorPlanView(QGraphicsView):
         self._legend.move(12, strip_top + (TOOLBAR_H - lg.height()) // 2)
         self._legend.setVisible(self.width() - c.width() - 36 > lg.width())
         self.pos_only_note.adjustSize()
-        self.pos_only_note.move(10, strip_top - self.pos_only_note.height() - 6)
+        self.pos_only_note.move(10, strip_top - self.pos_only_note.height() - 3)
 
     def paintEvent(self, event) -> None:  # noqa: ANN001
         super().paintEvent(event)

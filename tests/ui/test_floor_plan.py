@@ -66,6 +66,27 @@ def test_the_whole_room_fits_the_view_at_both_sizes(window, qtbot):
         assert missing == [], f"tables outside the view at {size}: {missing}"
 
 
+def test_the_note_naming_pos_only_tables_never_covers_a_table(qtbot):
+    """Found on the demo's screenshot: the note sat over the plan's bottom edge, across a table."""
+    view = FloorPlanView()
+    qtbot.addWidget(view)
+    view.resize(1300, 400)  # a plan that fills the height: its bottom row sits on the strip under it
+    floor = _floor(30)
+    view.set_floor(floor)
+    view.show()
+    qtbot.waitExposed(view)
+    view.fit()
+    view.set_floor(replace(floor, unlinked_pos_tables=("Bar 1", "Bar 2")))
+    qtbot.waitUntil(lambda: view.pos_only_note.isVisible(), timeout=1000)
+    qtbot.wait(20)
+    assert "Bar 1" in view.pos_only_note.text()
+    assert view.is_fitted
+    note = view.pos_only_note.geometry()
+    assert not view.viewport().geometry().intersects(note), "the note lies over the plan"
+    missing = [t for t in view.table_ids() if not _visible(view, t)]
+    assert missing == [], f"tables outside the plan once the note is shown: {missing}"
+
+
 def test_zoom_and_fit(window, qtbot):
     fv = window.floor_view
     qtbot.mouseClick(fv.zoom_in_button, Qt.MouseButton.LeftButton)
