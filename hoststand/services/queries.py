@@ -168,9 +168,21 @@ class FloorQueries:
 
     def reservations(self, night: NightData | None = None) -> list[ReservationRow]:
         n = night or self.read_night()
-        return [self._row(r, n.guests.get(r.guest_id) if r.guest_id else None, r.id in n.pending, n.now) for r in n.reservations]
+        # a party at a POS table the plan does not place (a walk-in at the bar) is named by that table
+        off_plan = {
+            t.reservation_id: name
+            for t in n.live_tickets
+            if t.reservation_id and (name := n.identity.pos_only_name(t.pos_table_guid))
+        }
+        return [
+            self._row(r, n.guests.get(r.guest_id) if r.guest_id else None, r.id in n.pending, n.now,
+                      off_plan.get(r.id) if not r.table_ids else None)
+            for r in n.reservations
+        ]
 
-    def _row(self, r: Reservation, g: Guest | None, pending: bool, now: datetime) -> ReservationRow:
+    def _row(
+        self, r: Reservation, g: Guest | None, pending: bool, now: datetime, off_plan: str | None = None
+    ) -> ReservationRow:
         allergies = party_allergies(g, r)
         late = 0
         if r.status is S.BOOKED and now > r.start:
@@ -184,7 +196,7 @@ class FloorQueries:
             name=r.guest_name or (g.display_name if g else "Guest"),
             party_size=r.party_size,
             status=r.status,
-            table_label=self._label(r.table_ids),
+            table_label=off_plan or self._label(r.table_ids),
             table_ids=r.table_ids,
             allergens=allergies.codes,
             allergy_words=" / ".join(allergies.words),

@@ -21,6 +21,7 @@ class TableIdentity:
     table_by_guid: dict[str, str] = field(default_factory=dict)
     unknown_to_pos: tuple[str, ...] = ()  # layout table ids the POS does not know
     pos_only: tuple[str, ...] = ()  # POS table names not on the layout
+    pos_only_by_guid: dict[str, str] = field(default_factory=dict)  # the same, by POS guid
     pos_known: bool = False  # False until the POS's table list has been pulled once
 
     @classmethod
@@ -28,7 +29,7 @@ class TableIdentity:
         if not pos_tables:
             # The POS's tables have not been pulled yet: trust guids written in the layout file.
             guid_by_table = {t.id: t.pos_guid for t in layout.tables if t.pos_guid}
-            return cls(guid_by_table, {g: t for t, g in guid_by_table.items()}, (), (), False)
+            return cls(guid_by_table, {g: t for t, g in guid_by_table.items()})
         m = match_tables(layout.tables, pos_tables)
         guid_by_table = {p.table_id: p.pos_guid for p in m.pairs}
         return cls(
@@ -36,6 +37,7 @@ class TableIdentity:
             table_by_guid={g: t for t, g in guid_by_table.items()},
             unknown_to_pos=tuple(m.layout_only),
             pos_only=tuple(name for _, name in m.pos_only),
+            pos_only_by_guid=dict(m.pos_only),
             pos_known=True,
         )
 
@@ -48,3 +50,7 @@ class TableIdentity:
 
     def table_for_guid(self, guid: str | None) -> str | None:
         return self.table_by_guid.get(guid) if guid else None
+
+    def pos_only_name(self, guid: str | None) -> str | None:
+        """The name of a POS table the floor plan does not place (a bar seat, a patio), or None."""
+        return self.pos_only_by_guid.get(guid) if guid else None

@@ -163,3 +163,12 @@ async def test_guest_data_never_reaches_the_logs(night, caplog):
         secrets.append(details.phone)
     leaked = [w for w in secrets if w and w in logged]
     assert leaked == [], f"guest data in the logs: {leaked}"
+
+
+async def test_a_walk_in_at_a_pos_table_the_plan_does_not_place_is_listed_at_that_table(night):
+    """Found on the demo's screenshot: a walk-in at the bar was listed with no table ("—")."""
+    await night.core.engine.puller.pull_all()
+    night.open_ticket_by_hand("Bar 1", guests=2)
+    await night.core.engine.puller.pull_all()
+    walk_ins = [r for r in night.core.service.reservations() if r.status.value == "seated" and not r.table_ids]
+    assert [r.table_label for r in walk_ins] == ["Bar 1"]
