@@ -34,6 +34,14 @@ DEMO_SETTINGS = RestaurantSettings(name="The Corner Bistro", timezone="America/N
 DEMO_FLOOR = RESOURCES / "floorplans" / "bistro.json"
 
 
+def self_command() -> list[str]:
+    """How to run this program's own CLI in a child process: the bundle's executable when frozen
+    (PyInstaller: `sys.executable` is hoststand itself and knows no `-m`), else this Python with `-m hoststand`."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable]
+    return [sys.executable, "-m", "hoststand"]
+
+
 class SandboxProcess:
     """The vendor sandboxes in a child process; `urls` and `credentials` once it is ready."""
 
@@ -46,7 +54,7 @@ class SandboxProcess:
     def start(self, timeout: float = 30.0) -> None:
         ready = Path(tempfile.mkdtemp(prefix="hoststand-demo-")) / "ready.json"
         cmd = [
-            sys.executable, "-m", "hoststand", "sandbox",
+            *self_command(), "sandbox",
             "--booking", "opentable", "--pos", "toast",
             "--start", self.start_at.isoformat(), "--speed", str(self.speed),
             "--anchor-wall", repr(self.anchor_wall), "--seed", str(self.seed),

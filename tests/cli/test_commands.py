@@ -92,3 +92,15 @@ def test_demo_screenshot_renders_the_window_after_the_first_sync_and_exits_0(tmp
 
     img = QImage(str(png))
     assert (img.width(), img.height()) == (1440, 900)
+
+
+def test_the_demo_starts_its_sandboxes_with_the_bundle_itself_when_frozen(monkeypatch):
+    """Found by building the PyInstaller bundle: `sys.executable -m hoststand` means nothing to a frozen app."""
+    import sys
+
+    from hoststand.demo import self_command
+
+    assert self_command() == [sys.executable, "-m", "hoststand"]
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", "/opt/hoststand/hoststand")
+    assert self_command() == ["/opt/hoststand/hoststand"]
