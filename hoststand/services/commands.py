@@ -132,7 +132,7 @@ class HostCommands:
         taken: Ticket | None = None
         for t in repos.tickets_for_reservation(s, seated.id):
             if not t.is_live:
-                continue  # (a party not yet seated has no live ticket but its placeholder; any other is taken too)
+                continue  # a party not yet seated should have only its placeholder live; any other (an undo's) counts too
             if taken is None and t.table_id == seated.table_ids[0] and not withdraw_open(
                 s, t, now=now, reason="the party arrived before it was sent"
             ):
