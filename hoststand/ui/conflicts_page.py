@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from hoststand.services.views import CommandResult, ConflictView
 from hoststand.ui import marks, theme
-from hoststand.ui.pages import Page
+from hoststand.ui.pages import Page, page_header
 from hoststand.ui.table_picker import TablePicker
 
 log = logging.getLogger(__name__)
@@ -175,23 +175,7 @@ class ConflictsPage(Page):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(20, 16, 20, 0)
         outer.setSpacing(12)
-        head = QHBoxLayout()
-        titles = QVBoxLayout()
-        titles.setSpacing(2)
-        title = QLabel("Conflicts")
-        title.setObjectName("pageTitle")
-        self.subtitle = QLabel()
-        self.subtitle.setObjectName("pageSubtitle")
-        titles.addWidget(title)
-        titles.addWidget(self.subtitle)
-        head.addLayout(titles)
-        head.addStretch(1)
-        self.message = QLabel()
-        self.message.setObjectName("pageMessage")
-        self.message.setWordWrap(True)
-        self.message.setMaximumWidth(640)
-        self.message.hide()
-        head.addWidget(self.message, 0, Qt.AlignmentFlag.AlignTop)
+        head, self.subtitle, self.message = page_header("Conflicts")
         outer.addLayout(head)
 
         self.scroll = QScrollArea()

@@ -8,7 +8,7 @@ it is shown (and each time it is opened).
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QPushButton, QSizePolicy, QWidget
+from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 
 class Page(QWidget):
@@ -22,6 +22,29 @@ class Page(QWidget):
     def badge(self) -> str:
         """A short count shown on the page's button ("3"), or "" for none."""
         return ""
+
+
+def page_header(title: str) -> tuple[QHBoxLayout, QLabel, QLabel]:
+    """A page's head row: its title over a subtitle on the left, a word-wrapped message (hidden until a
+    command reports) on the right. Returns (the row, the subtitle, the message)."""
+    head = QHBoxLayout()
+    titles = QVBoxLayout()
+    titles.setSpacing(2)
+    title_label = QLabel(title)
+    title_label.setObjectName("pageTitle")
+    subtitle = QLabel()
+    subtitle.setObjectName("pageSubtitle")
+    titles.addWidget(title_label)
+    titles.addWidget(subtitle)
+    head.addLayout(titles)
+    head.addStretch(1)
+    message = QLabel()
+    message.setObjectName("pageMessage")
+    message.setWordWrap(True)
+    message.setMaximumWidth(640)
+    message.hide()
+    head.addWidget(message, 0, Qt.AlignmentFlag.AlignTop)
+    return head, subtitle, message
 
 
 class PageBar(QFrame):

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from hoststand.services.views import CommandResult, QueueItemView
 from hoststand.ui import marks, theme
-from hoststand.ui.pages import Page
+from hoststand.ui.pages import Page, page_header
 
 log = logging.getLogger(__name__)
 
@@ -330,23 +330,7 @@ class QueuePage(Page):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(20, 16, 20, 16)
         outer.setSpacing(12)
-        head = QHBoxLayout()
-        titles = QVBoxLayout()
-        titles.setSpacing(2)
-        title = QLabel("Sync queue")
-        title.setObjectName("pageTitle")
-        self.subtitle = QLabel()
-        self.subtitle.setObjectName("pageSubtitle")
-        titles.addWidget(title)
-        titles.addWidget(self.subtitle)
-        head.addLayout(titles)
-        head.addStretch(1)
-        self.message = QLabel()
-        self.message.setObjectName("pageMessage")
-        self.message.setWordWrap(True)
-        self.message.setMaximumWidth(640)
-        self.message.hide()
-        head.addWidget(self.message, 0, Qt.AlignmentFlag.AlignTop)
+        head, self.subtitle, self.message = page_header("Sync queue")
         outer.addLayout(head)
 
         tiles = QHBoxLayout()
