@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from hoststand.config import Config, default_data_dir
@@ -28,6 +29,7 @@ from hoststand.domain.settings import RestaurantSettings
 from hoststand.services import HostService
 from hoststand.store import Store, StoreError, open_store
 from hoststand.sync.health import HealthMonitor
+from hoststand.sync.process import SyncProcess
 from hoststand.sync.runner import SyncEngine
 
 log = logging.getLogger(__name__)
@@ -47,7 +49,9 @@ class Core:
     clock: Clock
     health: HealthMonitor
     service: HostService
-    engine: SyncEngine | None = None  # attached once the connectors exist (after the first paint in the app)
+    # attached once the connectors exist (after the first paint in the app): in this process (tests) or in
+    # the sync process (the app and the demo)
+    engine: SyncEngine | SyncProcess | None = None
 
 
 def load_layout(path: Path) -> FloorLayout:
@@ -132,6 +136,53 @@ def attach_sync(core: Core, booking: BookingPort, pos: PosPort, *, pull_interval
     return engine
 
 
+def worker_config(
+    core: Core,
+    *,
+    floor_plan: Path,
+    booking: tuple[str, str, Credentials, dict],  # kind, base URL, credentials, vendor options
+    pos: tuple[str, str, Credentials, dict],
+    pull_interval: float = 15.0,
+    clock_anchor: tuple[datetime, float, float] | None = None,  # a ScaledClock's (start, wall anchor, factor)
+) -> dict:
+    """What the sync process needs (`sync.worker.WorkerConfig`, as JSON): it travels over the child's
+    standard input only, since it carries the vendors' secrets."""
+    from hoststand.sync.worker import settings_to_dict
+
+    def vendor(kind: str, base_url: str, cred: Credentials, options: dict) -> dict:
+        return {"kind": kind, "base_url": base_url, "client_id": cred.client_id, "client_secret": cred.client_secret, **options}
+
+    config = {
+        "cache": str(core.store.path),
+        "layout": str(floor_plan),
+        "booking": vendor(*booking),
+        "pos": vendor(*pos),
+        "timezone": core.settings.timezone,
+        "restaurant": core.settings.name,
+        "settings": settings_to_dict(core.settings),
+        "pull_interval": pull_interval,
+        "read_timeout": None,
+    }
+    if clock_anchor is not None:
+        start, wall, factor = clock_anchor
+        config.update(clock_start=start.isoformat(), clock_anchor=wall, clock_speed=factor)
+    return config
+
+
+def attach_sync_process(core: Core, config: dict) -> SyncProcess:
+    """Connect the core to the vendors through the sync process (sync/process.py): the same engine as
+    `attach_sync`, in a child process, so that pulls never stall the screen."""
+    engine = SyncProcess(
+        config,
+        bus=core.bus,
+        health=core.health,
+        on_ready=lambda info: core.service.attach_sync(refresh=engine.refresh_now, tab_name_max=int(info["tab_name_max"])),
+    )
+    core.engine = engine
+    core.service.attach_sync(refresh=engine.refresh_now, tab_name_max=core.service.commands.tab_name_max)
+    return engine
+
+
 def build_core(
     *,
     settings: RestaurantSettings,
@@ -156,19 +207,29 @@ def tune_runtime() -> None:
     gc.freeze()
 
 
-def run_app(config: Config, *, data_dir: Path | None = None) -> int:
+def run_app(config: Config, *, data_dir: Path | None = None, sync_in_process: bool = False) -> int:
     started = time.perf_counter()
     clock = SystemClock()
     layout = load_layout(config.floor_plan)
-    credentials = read_credentials(config)  # fail before opening a window when a secret is missing
+    b_cred, p_cred = read_credentials(config)  # fail before opening a window when a secret is missing
     store = open_cache(data_dir or default_data_dir())
     core = build_local_core(settings=config.restaurant, layout=layout, store=store, clock=clock)
-    return run_gui(
-        core,
-        title=f"hoststand — {config.restaurant.name}",
-        started_at=started,
-        connect=lambda: build_connectors(config, clock=clock, credentials=credentials),
-    )
+
+    def connect(core: Core) -> None:
+        if sync_in_process:
+            attach_sync(core, *build_connectors(config, clock=clock, credentials=(b_cred, p_cred)))
+            return
+        attach_sync_process(
+            core,
+            worker_config(
+                core,
+                floor_plan=config.floor_plan,
+                booking=(config.booking.kind, config.booking.base_url, b_cred, config.booking.options),
+                pos=(config.pos.kind, config.pos.base_url, p_cred, config.pos.options),
+            ),
+        )
+
+    return run_gui(core, title=f"hoststand — {config.restaurant.name}", started_at=started, connect=connect)
 
 
 def run_gui(
@@ -180,13 +241,13 @@ def run_gui(
     menus: Callable[[object], list] | None = None,  # parent → extra QMenus (the demo's controls)
     on_close: Callable[[], None] | None = None,
     started_at: float | None = None,
-    connect: Callable[[], tuple[BookingPort, PosPort]] | None = None,
+    connect: Callable[[Core], None] | None = None,  # attaches a sync engine to the core
     page: str = "host",
 ) -> int:
     """Open the main window over `core` and run until it closes (or, with `screenshot`, until it is saved).
 
-    The window first shows the cache; `connect` (when the core has no sync engine yet) then builds the
-    connectors, so importing the HTTP stack never delays the first paint."""
+    The window first shows the cache; `connect` (when the core has no sync engine yet) then attaches one,
+    so importing the HTTP stack or starting the sync process never delays the first paint."""
     if screenshot is not None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import qasync
@@ -219,7 +280,7 @@ def run_gui(
         if core.engine is None:
             if connect is None:
                 raise AppError("No connectors to start.")
-            attach_sync(core, *connect())
+            connect(core)
         tune_runtime()
         await core.engine.start()
         try:
@@ -250,7 +311,7 @@ async def _take_screenshot(core: Core, window, app, path: Path, timeout: float =
         await asyncio.wait_for(core.engine.first_pull_done.wait(), timeout=timeout)
     except TimeoutError:
         log.warning("the first sync did not finish in %.0f s; the screenshot shows the cache", timeout)
-    await core.engine.replayer.drain(timeout=5.0)
+    await core.engine.drain(timeout=5.0)
     window.refresh_all()
     window.show_page(page)
     await asyncio.sleep(0.3)  # let the loop paint (never processEvents() inside a task: qasync re-enters)

@@ -32,6 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--config", type=Path, help="configuration file (default: $HOSTSTAND_CONFIG or the user config dir)")
     p.add_argument("--data-dir", type=Path, help="where the cache lives (default: $HOSTSTAND_DATA_DIR or the user data dir)")
     p.add_argument("-v", "--verbose", action="store_true", help="log more (never guest data)")
+    p.add_argument("--sync-in-process", action="store_true",
+                   help="run the sync engine in the app's own process instead of its own (for debugging: big pulls "
+                        "may then make the screen stutter)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     sub.add_parser("run", help="open the host stand with your configuration (the default command)")
@@ -66,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("check", help="check the configuration, the keyring and the cache, and say what is wrong")
     sub.add_parser("init", help="write an example configuration file to edit")
+    sub.add_parser("sync-worker")  # no help: the app starts it (sync/process.py), a person never does
     return p
 
 
@@ -93,6 +97,10 @@ def main(argv: list[str] | None = None) -> int:
             return _check(args)
         if command == "init":
             return _init(args)
+        if command == "sync-worker":
+            from hoststand.sync.process import child_main
+
+            return child_main()
     except KeyboardInterrupt:
         return 130
     _parser().print_help()
@@ -121,7 +129,7 @@ def _run(args) -> int:
     from hoststand.app import AppError, run_app
 
     try:
-        return run_app(config, data_dir=args.data_dir)
+        return run_app(config, data_dir=args.data_dir, sync_in_process=args.sync_in_process)
     except AppError as exc:
         return _fail(str(exc))
 

@@ -21,7 +21,16 @@ from pathlib import Path
 
 import httpx
 
-from hoststand.app import AppError, build_core, load_layout, open_cache, run_gui
+from hoststand.app import (
+    AppError,
+    attach_sync,
+    attach_sync_process,
+    build_local_core,
+    load_layout,
+    open_cache,
+    run_gui,
+    worker_config,
+)
 from hoststand.config import RESOURCES, default_data_dir
 from hoststand.connectors.base import Credentials
 from hoststand.domain import service_day
@@ -119,21 +128,30 @@ def run_demo(args) -> int:
         print(f"hoststand: {exc}", file=sys.stderr)
         return 3
     try:
-        from hoststand.connectors.registry import make_booking, make_pos
-
         ot, toast = sandboxes.credentials["opentable"], sandboxes.credentials["toast"]
-        booking = make_booking(
-            "opentable", base_url=sandboxes.urls["opentable"], credentials=Credentials(ot["client_id"], ot["client_secret"]),
-            rid=ot["rid"], clock=clock, tz=settings.timezone,
+        booking = ("opentable", sandboxes.urls["opentable"], Credentials(ot["client_id"], ot["client_secret"]), {"rid": ot["rid"]})
+        pos = (
+            "toast", sandboxes.urls["toast"], Credentials(toast["client_id"], toast["client_secret"]),
+            {"restaurant_guid": toast["restaurant_guid"]},
         )
-        pos = make_pos(
-            "toast", base_url=sandboxes.urls["toast"], credentials=Credentials(toast["client_id"], toast["client_secret"]),
-            restaurant_guid=toast["restaurant_guid"], clock=clock, tz=settings.timezone,
-        )
-        core = build_core(
-            settings=settings, layout=load_layout(DEMO_FLOOR), store=open_cache(data_dir), booking=booking, pos=pos,
-            clock=clock, pull_interval=5.0,
-        )
+        core = build_local_core(settings=settings, layout=load_layout(DEMO_FLOOR), store=open_cache(data_dir), clock=clock)
+        if getattr(args, "sync_in_process", False):
+            from hoststand.connectors.registry import make_booking, make_pos
+
+            attach_sync(
+                core,
+                make_booking(booking[0], base_url=booking[1], credentials=booking[2], clock=clock, tz=settings.timezone, **booking[3]),
+                make_pos(pos[0], base_url=pos[1], credentials=pos[2], clock=clock, tz=settings.timezone, **pos[3]),
+                pull_interval=5.0,
+            )
+        else:
+            attach_sync_process(
+                core,
+                worker_config(
+                    core, floor_plan=DEMO_FLOOR, booking=booking, pos=pos, pull_interval=5.0,
+                    clock_anchor=(*clock.anchor, clock.factor),
+                ),
+            )
         size = tuple(int(x) for x in args.size.lower().split("x"))
         controls = DemoControls(sandboxes, clock, core)
         return run_gui(
@@ -205,5 +223,8 @@ class DemoControls:
 
     def _speed(self, factor: float) -> None:
         self.clock.set_factor(factor)
+        follow = getattr(self.core.engine, "follow_clock", None)
+        if follow is not None:  # the sync process keeps its own copy of the clock
+            follow(*self.clock.anchor, self.clock.factor)
         self._post("/_sandbox/clock", {"factor": factor})
 

@@ -84,6 +84,13 @@ class ScaledClock:
             elapsed = time.time() - self._anchor_wall
             return self._anchor_sim + timedelta(seconds=elapsed * self._factor)
 
+    def follow(self, anchor_sim: datetime, anchor_wall: float, factor: float) -> None:
+        """Take another process's anchors and factor (see `anchor`), so both read the same simulated time."""
+        with self._lock:
+            self._anchor_sim = anchor_sim.astimezone(UTC)
+            self._anchor_wall = anchor_wall
+            self._factor = float(factor)
+
     def set_factor(self, factor: float) -> None:
         current = self.now()
         with self._lock:

@@ -3,6 +3,8 @@
 - WAL journal, `synchronous=FULL` (the outbox must survive a power cut), foreign keys on, a busy timeout.
 - Two engines on one file: writes begin with `BEGIN IMMEDIATE` (so two writers never deadlock upgrading a
   read lock), reads with a plain deferred `BEGIN` (a consistent WAL snapshot that never blocks writers).
+  Writers of one process also queue on a lock of the process: SQLite's busy handler polls in sleeps of up
+  to 100 ms, so a writer that met a busy file would start well after the file was free again.
 - The schema version lives in `PRAGMA user_version`. Opening an older file backs it up first
   (`<name>.v<N>.bak`, via SQLite's online backup) and then upgrades it step by step; a file from a newer
   hoststand is refused, untouched. A file that is not a database, or fails its integrity check, is refused
@@ -17,9 +19,10 @@ from __future__ import annotations
 import logging
 import shutil
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import event
@@ -182,11 +185,12 @@ class Store:
     write_engine: Engine
     read_engine: Engine
     backup_path: Path | None = None  # set when opening upgraded the file
+    _write_lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction (BEGIN IMMEDIATE); committed on normal exit, rolled back on error."""
-        with Session(self.write_engine, expire_on_commit=False) as session:
+        with self._write_lock, Session(self.write_engine, expire_on_commit=False) as session:
             with session.begin():
                 yield session
 

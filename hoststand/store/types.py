@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+
+import orjson
 from datetime import datetime, timezone
 
 from sqlalchemy.types import String, Text, TypeDecorator
@@ -43,4 +45,4 @@ class JSONText(TypeDecorator):
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return json.loads(value)
+        return orjson.loads(value)  # the screens read thousands of these per refresh; several times faster

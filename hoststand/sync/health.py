@@ -187,6 +187,29 @@ class HealthMonitor:
         if changed:
             self._publish()
 
+    def mirror(self, states: dict[str, ApiHealth]) -> None:
+        """Take another monitor's states as they are (the sync process's, relayed to the app): publish when
+        any state changed, and tell the recovery listeners about each API that is up again."""
+        recovered: list[str] = []
+        with self._lock:
+            before = dict(self._apis)
+            self._apis.update(states)
+        changed = False
+        for api, new in states.items():
+            old = before.get(api)
+            if old is None or old.state is not new.state or old.auth_failed != new.auth_failed or old.last_error != new.last_error:
+                changed = True
+                if old is not None and old.state is not HealthState.UP and new.state is HealthState.UP:
+                    recovered.append(api)
+        for api in recovered:
+            for callback in list(self._recovery):
+                try:
+                    callback(api)
+                except Exception:
+                    log.exception("recovery listener for %s failed", api)
+        if changed:
+            self._publish()
+
     def _publish(self) -> None:
         if self._bus is not None:
             self._bus.publish(Change.of("health"))

@@ -126,11 +126,14 @@ class Puller:
         if self.health.is_down(api):
             return  # the prober decides when it is back
         try:
-            # Both lists are fetched at once; guests are written first (reservations refer to them).
-            guests, reservations = await asyncio.gather(self._fetch_guests(), self._fetch_reservations())
+            # The three reads go out at once; guests are written first (reservations refer to them), the
+            # platform's closed checks last (they update the parties just written).
+            guests, reservations, pos_data = await asyncio.gather(
+                self._fetch_guests(), self._fetch_reservations(), self._fetch_pos_data()
+            )
             report.guests += await self._write_guests(*guests)
             report.reservations += await self._write_reservations(*reservations)
-            await self.pull_pos_data()
+            await self._write_pos_data(*pos_data)
             self.health.success(api)
         except RateLimited:
             self.health.rate_limited(api)
@@ -154,9 +157,11 @@ class Puller:
         try:
             today = self.service_date()
             if self._config_pulled_for != today:
-                await self.pull_pos_config()
+                # the orders are fetched while the config is; they are applied only after it is written
+                _, fetched = await asyncio.gather(self.pull_pos_config(), self._fetch_orders())
                 self._config_pulled_for = today
-            fetched = await self._fetch_orders()
+            else:
+                fetched = await self._fetch_orders()
             if booking_written is not None:
                 await booking_written.wait()
             report.orders += await self._write_orders(*fetched)
@@ -229,17 +234,23 @@ class Puller:
 
     async def pull_pos_data(self) -> int:
         """What the booking platform holds of tonight's closed checks (the night report compares it with the
-        POS). A platform without a pos-data read (the port method raising NotImplementedError) is skipped."""
+        POS)."""
+        return await self._write_pos_data(*await self._fetch_pos_data())
+
+    async def _fetch_pos_data(self):
         since = self._since(FEED_POS_DATA)
         started = self.clock.now()
         day = self.service_date()
         start_from, start_to = service_day.service_window(day, self.settings.tz, self.settings.service_day_rollover_hour)
         records = await self.booking.pull_pos_data(updated_after=since, start_from=start_from, start_to=start_to)
+        return records, started
+
+    async def _write_pos_data(self, records, started: datetime) -> int:
         source = self.booking.vendor
 
         def write() -> int:
             with self.store.write() as s:
-                n = sum(repos.set_platform_pos_data(s, source, r.external_id, r.covers, r.total) for r in records)
+                n = repos.set_platform_pos_data_many(s, source, [(r.external_id, r.covers, r.total) for r in records])
                 mark = max((r.updated_at for r in records if r.updated_at), default=None)
                 repos.record_sync(s, FEED_POS_DATA, attempt_at=started, ok=True, watermark=mark)
                 return n

@@ -93,6 +93,10 @@ class SyncEngine:
         self._unsubscribe()
         await asyncio.gather(self.booking.aclose(), self.pos.aclose(), return_exceptions=True)
 
+    async def drain(self, timeout: float = 5.0) -> bool:
+        """Replay until the queue is empty (True) or `timeout` seconds pass (False)."""
+        return await self.replayer.drain(timeout=timeout)
+
     def refresh_now(self) -> None:
         if self._pull_now is not None:
             self._pull_now.set()

@@ -73,12 +73,14 @@ class WorkerConfig:
     clock_speed: float = 1.0
     pull: bool = True
     drain_timeout: float = 30.0
-    read_timeout: float = 5.0
+    read_timeout: float | None = 5.0  # None: the connectors' own read timeouts (the app's sync process)
     base_backoff: float = 1.0
     max_backoff: float = 60.0
     probe_base: float = 2.0
     probe_max: float = 15.0
     kill_at: str = ""
+    pull_interval: float = 15.0
+    settings: dict[str, Any] | None = None  # a whole RestaurantSettings (settings_to_dict); else name + timezone
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -122,6 +124,25 @@ class Worker:
         self.store.close()
 
 
+def settings_to_dict(settings: RestaurantSettings) -> dict[str, Any]:
+    """RestaurantSettings as JSON: durations in seconds."""
+    out: dict[str, Any] = {}
+    for f in fields(settings):
+        value = getattr(settings, f.name)
+        out[f.name] = {"seconds": value.total_seconds()} if isinstance(value, timedelta) else value
+    return out
+
+
+def settings_from_dict(data: dict[str, Any]) -> RestaurantSettings:
+    known = {f.name for f in fields(RestaurantSettings)}
+    values = {
+        k: timedelta(seconds=v["seconds"]) if isinstance(v, dict) and set(v) == {"seconds"} else v
+        for k, v in data.items()
+        if k in known
+    }
+    return RestaurantSettings(**values)
+
+
 def _clock(config: WorkerConfig) -> Clock:
     if config.clock_start:
         return ScaledClock(datetime.fromisoformat(config.clock_start), config.clock_speed, config.clock_anchor)
@@ -134,8 +155,10 @@ def ssl_context() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
-def _client(base_url: str, read_timeout: float) -> httpx.AsyncClient:
+def _client(base_url: str, read_timeout: float | None) -> httpx.AsyncClient:
     transport = httpx.AsyncHTTPTransport(retries=0, verify=ssl_context(), limits=httpx.Limits(max_connections=32))
+    if read_timeout is None:
+        return make_client(base_url, transport=transport)
     return make_client(base_url, read_timeout=read_timeout, transport=transport)
 
 
@@ -164,7 +187,8 @@ def _ports(config: WorkerConfig, clock: Clock, tz: str) -> tuple[BookingPort, Po
     b_creds = Credentials(b.pop("client_id"), b.pop("client_secret"))
     p_creds = Credentials(p.pop("client_id"), p.pop("client_secret"))
     booking = make_booking(b_kind, credentials=b_creds, clock=clock, tz=tz, client=b_client, **b)
-    p.setdefault("orders_read_timeout", config.read_timeout)
+    if config.read_timeout is not None:
+        p.setdefault("orders_read_timeout", config.read_timeout)
     pos = make_pos(p_kind, credentials=p_creds, clock=clock, tz=tz, client=p_client, **p)
     return booking, pos, (b_client, p_client)
 
@@ -176,7 +200,10 @@ async def open_worker(config: WorkerConfig) -> Worker:
     outbox.arm_kill_points_from_env()
     clock = _clock(config)
     layout = layout_from_dict(json.loads(Path(config.layout).read_text(encoding="utf-8")))
-    settings = RestaurantSettings(name=config.restaurant, timezone=config.timezone)
+    if config.settings is not None:
+        settings = settings_from_dict(config.settings)
+    else:
+        settings = RestaurantSettings(name=config.restaurant, timezone=config.timezone)
     store = await asyncio.to_thread(open_store, config.cache)
     event.listen(store.write_engine, "commit", _on_commit)
     recovered = await asyncio.to_thread(outbox.recover_in_flight, store, now=clock.now())
@@ -184,8 +211,11 @@ async def open_worker(config: WorkerConfig) -> Worker:
     health = HealthMonitor(
         clock, bus, probe_base=timedelta(seconds=config.probe_base), probe_max=timedelta(seconds=config.probe_max)
     )
-    booking, pos, clients = _ports(config, clock, config.timezone)
-    engine = SyncEngine(store, booking, pos, layout=layout, settings=settings, clock=clock, bus=bus, health=health)
+    booking, pos, clients = _ports(config, clock, settings.timezone)
+    engine = SyncEngine(
+        store, booking, pos, layout=layout, settings=settings, clock=clock, bus=bus, health=health,
+        pull_interval=config.pull_interval,
+    )
     engine.replayer.base_backoff = config.base_backoff
     engine.replayer.max_backoff = config.max_backoff
     if recovered:

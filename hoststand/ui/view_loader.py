@@ -18,10 +18,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 log = logging.getLogger(__name__)
 
+SETTLE_MS = 80  # pause between two background loads, for the screen to paint the first (see _next_later)
 HEADER_TOPICS = frozenset({"reservations", "tables", "tickets", "outbox", "health", "conflicts"})
 LIST_TOPICS = frozenset({"reservations", "guests", "outbox"})
 FLOOR_TOPICS = frozenset({"tables", "tickets", "reservations", "outbox", "guests"})
@@ -140,13 +141,26 @@ class ViewLoader(QObject):
         self._running = False
         if not self._closed and snap.generation == self._generation:
             self.loaded.emit(snap)
-        if self._pending and not self._closed:
-            self._start()
+        self._next_later()
 
     @Slot(str)
     def _on_failed(self, what: str) -> None:
         self._running = False
         self.failed.emit(what)
+        self._next_later()
+
+    def _next_later(self) -> None:
+        """What changed meanwhile is loaded after a short pause, not at once: the screen first paints what
+        it was just given. Loading while it paints would make the two threads take turns on the
+        interpreter lock, and during a big pull that turns one 20 ms paint into a frozen screen for a
+        few hundred milliseconds."""
+        if self._pending and not self._closed:
+            self._running = True  # nothing else starts a load during the pause
+            QTimer.singleShot(SETTLE_MS, self._start_pending)
+
+    @Slot()
+    def _start_pending(self) -> None:
+        self._running = False
         if self._pending and not self._closed:
             self._start()
 

@@ -3,7 +3,8 @@
 - `startup_s`: process start → first painted floor plan from the local cache (demo restaurant), median of runs.
 - `checkin_ui_ms`: check-in click → the table drawn seated, with 500 ms latency injected into the POS sandbox.
 - `pull_ratio`: a full pull of ~1,000 reservations and 150 tables ÷ raw httpx fetching the same pages.
-- `max_stall_ms`: the longest the Qt event loop was blocked (heartbeat timer) during that pull, window open.
+- `max_stall_ms`: the longest the Qt event loop was blocked (heartbeat timer) during that pull, window open, the
+  sync engine in its own process as the app runs it (`inproc_max_stall_ms`: in the window's process, for comparison).
 """
 
 from __future__ import annotations
@@ -155,25 +156,49 @@ async def _raw_replay(log, sb) -> float:
     return time.perf_counter() - t0
 
 
-def bench_stall(warm: bool = False) -> dict:
+def bench_stall(in_process: bool = False) -> dict:
     """The longest gap of a 5 ms heartbeat on the Qt loop while the window is open and the big pull runs.
 
-    Cold: the first pull of a fresh process into an empty cache (lazy imports included). `warm=True`
-    first pulls the small demo night into another cache, as a running app would have done."""
+    As the app runs it (default): the window over the cache, the sync engine in its own process
+    (sync/process.py) doing the first pull of a fresh cache, its changes relayed to the window, which
+    refreshes from the store. `in_process=True`: the engine on the window's own loop and threads, as
+    before the sync process existed (and as `--sync-in-process` runs it), for comparison."""
+    import json
+
     import qasync
     from PySide6.QtCore import QTimer
 
-    from hoststand.domain.clock import ManualClock
+    from hoststand.app import attach_sync_process, build_local_core, tune_runtime, worker_config
+    from hoststand.connectors.base import Credentials
+    from hoststand.domain.clock import ManualClock, ScaledClock
+    from hoststand.domain.floorplan import layout_from_dict
+    from hoststand.domain.settings import RestaurantSettings
+    from hoststand.store import open_store
     from hoststand.ui.main_window import MainWindow
 
-    app = qt_app()
-    import sys as _sys
+    from harness import floor_data_for
 
-    interval = float(os.environ.get("BENCH_SWITCH_INTERVAL", "0") or 0)
-    if interval:
-        _sys.setswitchinterval(interval)
+    app = qt_app()
     with sandbox_process(EVENING, extra_reservations=940, extra_tables=134) as sb:
-        core = make_core(sb, ManualClock(EVENING))
+        if in_process:
+            core = make_core(sb, ManualClock(EVENING))
+        else:
+            work = Path(tempfile.mkdtemp(prefix="hoststand-stall-"))
+            floor = work / "floor.json"
+            floor.write_text(json.dumps(floor_data_for(sb)))
+            clock = ScaledClock(EVENING, 1.0)
+            core = build_local_core(
+                settings=RestaurantSettings(name="The Corner Bistro", timezone="America/New_York"),
+                layout=layout_from_dict(json.loads(floor.read_text())), store=open_store(work / "cache.sqlite"), clock=clock,
+            )
+            ot, toast = sb.credentials["opentable"], sb.credentials["toast"]
+            attach_sync_process(core, worker_config(
+                core, floor_plan=floor,
+                booking=("opentable", sb.urls["opentable"], Credentials(ot["client_id"], ot["client_secret"]), {"rid": ot["rid"]}),
+                pos=("toast", sb.urls["toast"], Credentials(toast["client_id"], toast["client_secret"]),
+                     {"restaurant_guid": toast["restaurant_guid"]}),
+                clock_anchor=(*clock.anchor, clock.factor),
+            ))
         window = MainWindow(core.service)
         window.resize(1440, 900)
         window.show()
@@ -190,15 +215,6 @@ def bench_stall(warm: bool = False) -> dict:
         timer.timeout.connect(beat)
 
         async def scenario() -> None:
-            if warm:
-                other = make_core(sb, ManualClock(EVENING))
-                await other.engine.puller.pull_all()
-                other.service.reservations()
-                other.service.floor()
-                await other.engine.booking.aclose()
-                await other.engine.pos.aclose()
-            from hoststand.app import tune_runtime
-
             tune_runtime()  # as the app does once its window is up
             await asyncio.sleep(0.2)
             timer.start()
@@ -206,28 +222,36 @@ def bench_stall(warm: bool = False) -> dict:
             gaps.clear()
             last[0] = time.perf_counter()
             t0 = time.perf_counter()
-            await core.engine.puller.pull_all()
-            await asyncio.sleep(0.3)  # the coalesced UI refresh after the pull happens on the loop too
+            if in_process:
+                await core.engine.puller.pull_all()
+            else:
+                await core.engine.start()
+                await asyncio.wait_for(core.engine.first_pull_done.wait(), 120)
+            await asyncio.sleep(0.5)  # the coalesced UI refresh after the pull happens on the loop too
             scenario.elapsed = time.perf_counter() - t0
             timer.stop()
-            await core.engine.booking.aclose()
-            await core.engine.pos.aclose()
+            if in_process:
+                await core.engine.booking.aclose()
+                await core.engine.pos.aclose()
+            else:
+                await core.engine.stop()
 
         loop = qasync.QEventLoop(app)
         asyncio.set_event_loop(loop)
         with loop:
             loop.run_until_complete(scenario())
+        rows = len(core.service.reservations())
         window.close()
         core.store.close()
     worst = max(gaps) - 5 if gaps else float("nan")
     top = sorted(gaps, reverse=True)[:5]
-    prefix = "warm_" if warm else ""
+    prefix = "inproc_" if in_process else ""
     return {
         f"{prefix}max_stall_ms": round(worst, 1),
         f"{prefix}stall_top5_gaps_ms": [round(g - 5, 1) for g in top],
         f"{prefix}stall_heartbeats": len(gaps),
         f"{prefix}stall_pull_s": round(getattr(scenario, "elapsed", float("nan")), 3),
-        f"{prefix}stall_rows_shown": len(core.service.reservations()),
+        f"{prefix}stall_rows_shown": rows,
     }
 
 
@@ -236,5 +260,5 @@ BENCHMARKS = {
     "checkin_ui": bench_checkin_ui,
     "pull": bench_pull,
     "stall": bench_stall,
-    "stall_warm": lambda: bench_stall(warm=True),
+    "stall_inproc": lambda: bench_stall(in_process=True),
 }

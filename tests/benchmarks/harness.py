@@ -109,9 +109,14 @@ def make_ports(sb: RemoteSandbox, clock, *, event_hooks: dict | None = None):
 def floor_for(sb: RemoteSandbox):
     """The bistro's floor plan, plus every extra POS table the big benchmark world has ("Annex"), laid out
     in a grid: a restaurant with 150 tables has all of them on its plan."""
-    import json
-
     from hoststand.domain.floorplan import layout_from_dict
+
+    return layout_from_dict(floor_data_for(sb))
+
+
+def floor_data_for(sb: RemoteSandbox) -> dict:
+    """`floor_for` as the floor-plan file's JSON (what a sync process is given)."""
+    import json
 
     data = json.loads((ROOT / "resources" / "floorplans" / "bistro.json").read_text())
     on_plan = {t["pos"]["name"] for t in data["tables"]}
@@ -125,7 +130,7 @@ def floor_for(sb: RemoteSandbox):
                                    "w": 90, "h": 90, "pos": {"name": name}})
         data["width"] = max(data["width"], 40 + 14 * 120)
         data["height"] = 900 + (len(extra) // 14 + 1) * 120
-    return layout_from_dict(data)
+    return data
 
 
 def make_core(sb: RemoteSandbox, clock, data_dir: Path | None = None, *, event_hooks: dict | None = None):

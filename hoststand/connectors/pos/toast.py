@@ -745,7 +745,7 @@ class ToastAdapter:
 
     async def _bulk_page(self, params: Mapping[str, Any], page: int, *, what: str) -> list[Any]:
         response = await self._call("GET", BULK_PATH, params={**params, "pageSize": BULK_PAGE_SIZE, "page": page}, what=what)
-        items = await asyncio.to_thread(self._http.json, response, decimals=True, what=what)  # off the UI loop
+        items = await asyncio.to_thread(self._http.json, response, what=what)  # off the UI loop
         if not isinstance(items, list):
             raise Unavailable(VENDOR, f"{what}: the answer was not a list")
         return items
@@ -875,7 +875,7 @@ class ToastAdapter:
         except AlreadyApplied:
             order = await self.get_order(order_guid)
         else:
-            data = self._http.json(response, decimals=True, what="Toast add allergy note")
+            data = self._http.json(response, what="Toast add allergy note")
             try:
                 order = self._map_order(data)
             except MalformedRecord as exc:
@@ -904,7 +904,7 @@ class ToastAdapter:
         response = await self._call(
             "POST", ORDERS_PATH, json_body=body, timeout=self._orders_read_timeout, what="Toast open ticket"
         )
-        data = self._http.json(response, decimals=True, what="Toast open ticket")
+        data = self._http.json(response, what="Toast open ticket")
         if isinstance(data, Mapping) and isinstance(data.get("orders"), list) and data["orders"]:
             data = data["orders"][0]  # the spec's OrderResponse wrapper; Toast's example answers the Order itself
         try:
@@ -931,7 +931,7 @@ class ToastAdapter:
     async def get_order(self, guid: str) -> RemoteOrder:
         await self.load_menu()
         response = await self._call("GET", f"{ORDERS_PATH}/{guid}", what="Toast get order")
-        data = self._http.json(response, decimals=True, what="Toast get order")
+        data = self._http.json(response, what="Toast get order")
         try:
             return self._map_order(data)
         except MalformedRecord as exc:
