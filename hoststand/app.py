@@ -176,6 +176,7 @@ def attach_sync_process(core: Core, config: dict) -> SyncProcess:
         config,
         bus=core.bus,
         health=core.health,
+        clock=core.clock,
         on_ready=lambda info: core.service.attach_sync(refresh=engine.refresh_now, tab_name_max=int(info["tab_name_max"])),
     )
     core.engine = engine

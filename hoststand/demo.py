@@ -36,19 +36,12 @@ from hoststand.connectors.base import Credentials
 from hoststand.domain import service_day
 from hoststand.domain.clock import UTC, ScaledClock
 from hoststand.domain.settings import RestaurantSettings
+from hoststand.sync.process import self_command
 
 log = logging.getLogger(__name__)
 
 DEMO_SETTINGS = RestaurantSettings(name="The Corner Bistro", timezone="America/New_York")
 DEMO_FLOOR = RESOURCES / "floorplans" / "bistro.json"
-
-
-def self_command() -> list[str]:
-    """How to run this program's own CLI in a child process: the bundle's executable when frozen
-    (PyInstaller: `sys.executable` is hoststand itself and knows no `-m`), else this Python with `-m hoststand`."""
-    if getattr(sys, "frozen", False):
-        return [sys.executable]
-    return [sys.executable, "-m", "hoststand"]
 
 
 class SandboxProcess:

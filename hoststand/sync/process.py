@@ -31,10 +31,11 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any, TextIO
 
+from hoststand.domain.clock import Clock
 from hoststand.domain.events import Change, ChangeBus
 from hoststand.sync.health import ApiHealth, HealthMonitor, HealthState
 
@@ -66,17 +67,37 @@ def health_to_json(states: dict[str, ApiHealth]) -> dict[str, Any]:
     return out
 
 
+_HEALTH_TIMES = ("since", "last_success", "last_failure", "next_probe_at")
+
+
 def health_from_json(data: dict[str, Any]) -> dict[str, ApiHealth]:
-    times = {f.name for f in fields(ApiHealth) if f.name in ("since", "last_success", "last_failure", "next_probe_at")}
     out: dict[str, ApiHealth] = {}
     for api, d in data.items():
         values = dict(d)
         values["state"] = HealthState(values["state"])
-        for k in times:
+        for k in _HEALTH_TIMES:
             if values.get(k):
                 values[k] = datetime.fromisoformat(values[k])
         out[api] = ApiHealth(**values)
     return out
+
+
+class LineWriter:
+    """One JSON object per line on a text stream, from any thread; a closed pipe is ignored (the other end
+    is gone, and its reader has seen it)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+
+    def send(self, message: dict[str, Any]) -> None:
+        line = json.dumps(message, separators=(",", ":")) + "\n"
+        with self._lock:
+            try:
+                self._stream.write(line)
+                self._stream.flush()
+            except (BrokenPipeError, OSError, ValueError):
+                pass
 
 
 # ------------------------------------------------------------------------------------- app side
@@ -92,16 +113,18 @@ class SyncProcess:
         *,
         bus: ChangeBus,
         health: HealthMonitor,
+        clock: Clock,
         command: Sequence[str] | None = None,
         on_ready: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self._config = worker_config
         self.bus = bus
         self.health = health
+        self.clock = clock
         self._command = list(command) if command is not None else child_command()
         self._on_ready = on_ready
         self._proc: subprocess.Popen | None = None
-        self._write_lock = threading.Lock()
+        self._out: LineWriter | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._relaying = False
         self._stopping = False
@@ -142,6 +165,7 @@ class SyncProcess:
         )
         self.generation += 1
         proc = self._proc
+        self._out = LineWriter(proc.stdin)
         self._send({**self._config})
         threading.Thread(target=self._read, args=(proc,), name="sync-process-reader", daemon=True).start()
 
@@ -202,16 +226,8 @@ class SyncProcess:
         return self._proc is not None and self._proc.poll() is None
 
     def _send(self, message: dict[str, Any]) -> None:
-        proc = self._proc
-        if proc is None or proc.stdin is None:
-            return
-        line = json.dumps(message, separators=(",", ":")) + "\n"
-        with self._write_lock:
-            try:
-                proc.stdin.write(line)
-                proc.stdin.flush()
-            except (BrokenPipeError, OSError, ValueError):
-                pass  # the child is gone; the reader has seen it and a restart is on its way
+        if self._out is not None:
+            self._out.send(message)  # a dead child's pipe swallows it; a restart is on its way
 
     def _on_local_change(self, change: Change) -> None:
         """A host action committed in the app: the child's replayer must look at the outbox."""
@@ -273,7 +289,7 @@ class SyncProcess:
         why = self.last_fatal or f"the sync process stopped (exit code {proc.returncode})"
         log.warning("%s; starting it again", why)
         states = self.health.snapshot()
-        now = datetime.now().astimezone()
+        now = self.clock.now()
         self.health.mirror(
             {
                 api: ApiHealth(
@@ -297,32 +313,20 @@ class SyncProcess:
             self._spawn()
 
 
-def child_command() -> list[str]:
-    """How to start the child: the bundle's own executable when frozen (PyInstaller knows no `-m`)."""
+def self_command() -> list[str]:
+    """How to run this program's own CLI in a child process: the bundle's executable when frozen
+    (PyInstaller: `sys.executable` is hoststand itself and knows no `-m`), else this Python with `-m hoststand`."""
     if getattr(sys, "frozen", False):
-        return [sys.executable, "sync-worker"]
-    return [sys.executable, "-m", "hoststand", "sync-worker"]
+        return [sys.executable]
+    return [sys.executable, "-m", "hoststand"]
+
+
+def child_command() -> list[str]:
+    """How to start the sync process."""
+    return [*self_command(), "sync-worker"]
 
 
 # ----------------------------------------------------------------------------------- child side
-
-
-class _Out:
-    """The child's message channel: the real standard output, one JSON line per message, from any thread.
-    `sys.stdout` itself is pointed at standard error so that a stray print cannot break the protocol."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self._stream = stream
-        self._lock = threading.Lock()
-
-    def send(self, message: dict[str, Any]) -> None:
-        line = json.dumps(message, separators=(",", ":")) + "\n"
-        with self._lock:
-            try:
-                self._stream.write(line)
-                self._stream.flush()
-            except (BrokenPipeError, OSError, ValueError):
-                pass  # the app is gone; end of input will stop us
 
 
 def child_main(stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
@@ -330,8 +334,8 @@ def child_main(stdin: TextIO | None = None, stdout: TextIO | None = None) -> int
     from hoststand.sync.worker import WorkerConfig
 
     stdin = stdin or sys.stdin
-    out = _Out(stdout or sys.stdout)
-    sys.stdout = sys.stderr
+    out = LineWriter(stdout or sys.stdout)
+    sys.stdout = sys.stderr  # a stray print must not break the protocol
     first = stdin.readline()
     try:
         config = WorkerConfig.from_dict(json.loads(first))
@@ -344,7 +348,7 @@ def child_main(stdin: TextIO | None = None, stdout: TextIO | None = None) -> int
         return 0
 
 
-async def _serve_app(config, stdin: TextIO, out: _Out) -> int:
+async def _serve_app(config, stdin: TextIO, out: LineWriter) -> int:
     from hoststand.store.engine import StoreError
     from hoststand.sync.worker import open_worker
 
