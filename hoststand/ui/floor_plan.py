@@ -9,12 +9,14 @@ and lines that do not fit a small table are dropped, least important first.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
+    QFont,
     QFontMetricsF,
     QPainter,
     QPainterPath,
@@ -45,6 +47,17 @@ ZOOM_MIN = 0.5  # relative to the fitted scale
 ZOOM_MAX = 4.0
 _BADGE_MAX = 34.0  # largest mark, floor units; also the item's margin for badges
 _PILL_MAX = 30.0
+
+REPAINT_BATCH = 24  # table items re-rendered per frame when many change at once (see FloorPlanView)
+REPAINT_GAP_MS = 16
+
+
+@functools.lru_cache(maxsize=256)
+def _font(pixel_size: int, bold: bool) -> tuple[QFont, QFontMetricsF]:
+    """The interface font at a whole pixel size, with its metrics: built once, not on every paint."""
+    f = theme.font(pixel_size, bold=bold)
+    return f, QFontMetricsF(f)
+
 
 _SEATED_STATES = (
     TableState.SEATED,
@@ -136,6 +149,8 @@ class TableItem(QGraphicsItem):
         self._view = view
         self._selected = False
         self._highlighted = False
+        # who repaints this item after a change of state (the plan spreads many over frames); else at once
+        self.repaint: Callable[[TableItem], None] = TableItem.update
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.setAcceptHoverEvents(False)
         self._apply_geometry(view)
@@ -171,7 +186,7 @@ class TableItem(QGraphicsItem):
         else:
             self._view = view
         self.setToolTip(table_summary(view))
-        self.update()
+        self.repaint(self)
         return True
 
     def set_selected(self, on: bool) -> None:
@@ -268,10 +283,7 @@ class TableItem(QGraphicsItem):
         inset = 0.14 if v.shape is TableShape.ROUND else 0.05
         area = body.adjusted(body.width() * inset, body.height() * inset, -body.width() * inset, -body.height() * inset)
         sizes = {"name": _clamp(16 * px, 12, 44), "party": _clamp(13 * px, 10, 34), "meta": _clamp(12 * px, 9, 30)}
-        fonts = {}
-        for role, size in sizes.items():
-            f = theme.font(size, bold=role != "meta")
-            fonts[role] = (f, QFontMetricsF(f))
+        fonts = {role: _font(max(1, round(size)), role != "meta") for role, size in sizes.items()}
         # The fullest layout that fits; lines that do not fit the height go, least important first.
         lines: list[tuple[str, str]] = []
         layouts = table_lines(v)
@@ -317,8 +329,7 @@ class TableItem(QGraphicsItem):
             marks.paint_mark(p, kind, r.adjusted(2 * px, 2 * px, -2 * px, -2 * px))
             x += s + 1 * px
         if not v.pos_linked:
-            f = theme.font(_clamp(11 * px, 8, 22), bold=True)
-            fm = QFontMetricsF(f)
+            f, fm = _font(max(1, round(_clamp(11 * px, 8, 22))), True)
             label = "not on POS"
             h = fm.height() + 4 * px
             w = fm.horizontalAdvance(label) + h + 8 * px
@@ -487,6 +498,14 @@ class FloorPlanView(QGraphicsView):
         self._fit_scale = 1.0
         self._painted = False
         self._pressed_on_table = False
+        # Items whose new state is not painted yet. Re-rendering a table costs ~0.5 ms of Python, so a pull
+        # that changes 150 tables at once would hold the screen ~80 ms (more on a busy machine): they are
+        # repainted REPAINT_BATCH per frame instead, the first batch at once.
+        self._to_repaint: dict[int, TableItem] = {}
+        self._repaint_timer = QTimer(self)
+        self._repaint_timer.setSingleShot(True)
+        self._repaint_timer.setInterval(REPAINT_GAP_MS)
+        self._repaint_timer.timeout.connect(self._repaint_batch)
 
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
@@ -549,11 +568,14 @@ class FloorPlanView(QGraphicsView):
             item = self._items.get(t.id)
             if item is None:
                 item = self._items[t.id] = TableItem(t)
+                item.repaint = self._queue_repaint
                 item.set_selected(t.id == self._selected)
                 item.set_highlighted(t.id in self._highlighted)
                 self._scene.addItem(item)
             else:
                 item.set_view(t)
+        if not self._repaint_timer.isActive():
+            self._repaint_batch()
         extra = ", ".join(floor.unlinked_pos_tables)
         self.pos_only_note.setText(f"Also on the POS, not on this plan: {extra}" if extra else "")
         self.pos_only_note.setToolTip(
@@ -571,6 +593,17 @@ class FloorPlanView(QGraphicsView):
                 if self._fitted:
                     QTimer.singleShot(0, self._refit_if_fitted)
         self._place_overlays()
+
+    def _queue_repaint(self, item: TableItem) -> None:
+        self._to_repaint[id(item)] = item
+
+    def _repaint_batch(self) -> None:
+        for key in list(self._to_repaint)[:REPAINT_BATCH]:
+            item = self._to_repaint.pop(key)
+            if item.scene() is self._scene:
+                item.update()
+        if self._to_repaint:
+            self._repaint_timer.start()
 
     def _rebuild_room(self, floor: FloorView) -> None:
         if self._room is not None:

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 
 import pytest
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 
 from hoststand.domain.model import Section, TableShape, TableState
@@ -141,6 +141,52 @@ def test_refreshes_update_items_in_place(qtbot):
     assert {tid: view.table_item(tid) for tid in view.table_ids()} == items
     assert len(view.scene().items()) == n_scene
     assert view.table_item("T0").view.state is TableState.MAINS
+
+
+def test_a_pull_that_changes_every_table_is_drawn_a_batch_per_frame(qtbot, monkeypatch):
+    """150 tables changing at once (a first pull) must not hold the screen for one long paint: every table
+    shows its new state within a few frames, and no frame redraws more than a batch of them."""
+    from hoststand.ui import floor_plan
+
+    view = FloorPlanView()
+    qtbot.addWidget(view)
+    view.resize(1000, 800)
+    view.show()
+    floor = _floor(150)
+    view.set_floor(floor)
+    qtbot.waitExposed(view)
+    qtbot.wait(50)
+    painted: list[str] = []
+    original = floor_plan.TableItem._paint_text  # called once per table drawn
+    monkeypatch.setattr(floor_plan.TableItem, "_paint_text",
+                        lambda self, *a: (painted.append(self.table_id), original(self, *a))[1])
+    seated = replace(floor, tables=tuple(replace(t, state=TableState.SEATED, party_name="Guest", covers=2)
+                                         for t in floor.tables))
+    view.set_floor(seated)
+    assert all(view.table_item(t.id).view.state is TableState.SEATED for t in floor.tables)  # the model is current
+
+    class Frames(QObject):  # a marker in `painted` at the start of every paint of the plan
+        def eventFilter(self, obj, event):  # noqa: N802
+            if event.type() == QEvent.Type.Paint:
+                painted.append("|")
+            return False
+
+    marker = Frames()
+    view.viewport().installEventFilter(marker)
+    for _ in range(60):
+        if not view._to_repaint:
+            break
+        qtbot.wait(floor_plan.REPAINT_GAP_MS)
+    qtbot.wait(floor_plan.REPAINT_GAP_MS * 2)
+    view.viewport().removeEventFilter(marker)
+    frames = [len(chunk) for chunk in "".join("x" if t != "|" else "|" for t in painted).split("|")]
+    redrawn = {t for t in painted if t != "|"}
+    painted.clear()
+    view.viewport().repaint()
+    assert not view._to_repaint, "some tables never showed their new state"
+    assert max(frames) <= floor_plan.REPAINT_BATCH
+    assert redrawn == {t.id for t in floor.tables}  # every table was redrawn with its new state
+    assert painted == []  # and nothing is left to redraw: the pictures are cached
 
 
 def test_tables_come_and_go_without_a_rebuild(qtbot):
