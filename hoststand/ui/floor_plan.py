@@ -151,6 +151,7 @@ class TableItem(QGraphicsItem):
         self._highlighted = False
         # who repaints this item after a change of state (the plan spreads many over frames); else at once
         self.repaint: Callable[[TableItem], None] = TableItem.update
+        self.draft = False  # drawn with its colour and name only (see FloorPlanView._scale_changed)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.setAcceptHoverEvents(False)
         self._apply_geometry(view)
@@ -275,6 +276,13 @@ class TableItem(QGraphicsItem):
             p.setBrush(hatch)
             p.drawPath(self._outline)
 
+        if self.draft:  # just after a zoom or a refit: colour and name now, the rest a moment later
+            f, fm = _font(max(1, round(_clamp(16 * px, 12, 44))), True)
+            p.setFont(f)
+            p.setPen(text)
+            p.drawText(self._body, Qt.AlignmentFlag.AlignCenter,
+                       fm.elidedText(v.name, Qt.TextElideMode.ElideRight, self._body.width() * 0.9))
+            return
         self._paint_text(p, v, text, px)
         self._paint_marks(p, v, px)
 
@@ -601,8 +609,20 @@ class FloorPlanView(QGraphicsView):
         for key in list(self._to_repaint)[:REPAINT_BATCH]:
             item = self._to_repaint.pop(key)
             if item.scene() is self._scene:
+                item.draft = False
                 item.update()
         if self._to_repaint:
+            self._repaint_timer.start()
+
+    def _scale_changed(self) -> None:
+        """A zoom or a refit makes every table draw itself again at the new size, all in one frame: a
+        quick draft (colour and name) now, the full drawing a batch per frame after."""
+        if len(self._items) <= REPAINT_BATCH:
+            return  # a small room redraws in full at once
+        for item in self._items.values():
+            item.draft = True
+            self._to_repaint[id(item)] = item
+        if not self._repaint_timer.isActive():
             self._repaint_timer.start()
 
     def _rebuild_room(self, floor: FloorView) -> None:
@@ -685,10 +705,13 @@ class FloorPlanView(QGraphicsView):
         rect = self._content
         if rect.isEmpty() or self.viewport().width() < 2:
             return
+        before = self.transform().m11()
         self.resetTransform()
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
         self._fit_scale = self.transform().m11() or 1.0
         self._fitted = True
+        if abs(self._fit_scale - before) > 1e-9:
+            self._scale_changed()
 
     def zoom_in(self) -> None:
         self.zoom_by(ZOOM_STEP)
@@ -703,6 +726,7 @@ class FloorPlanView(QGraphicsView):
             return
         self.scale(target / current, target / current)
         self._fitted = abs(target - 1.0) < 1e-6
+        self._scale_changed()
 
     # ------------------------------------------------------------------------------- events
 

@@ -143,7 +143,7 @@ def test_refreshes_update_items_in_place(qtbot):
     assert view.table_item("T0").view.state is TableState.MAINS
 
 
-def test_a_pull_that_changes_every_table_is_drawn_a_batch_per_frame(qtbot, monkeypatch):
+def test_many_tables_changing_or_a_refit_are_drawn_a_batch_per_frame(qtbot, monkeypatch):
     """150 tables changing at once (a first pull) must not hold the screen for one long paint: every table
     shows its new state within a few frames, and no frame redraws more than a batch of them."""
     from hoststand.ui import floor_plan
@@ -187,6 +187,21 @@ def test_a_pull_that_changes_every_table_is_drawn_a_batch_per_frame(qtbot, monke
     assert max(frames) <= floor_plan.REPAINT_BATCH
     assert redrawn == {t.id for t in floor.tables}  # every table was redrawn with its new state
     assert painted == []  # and nothing is left to redraw: the pictures are cached
+
+    # A refit (the window or a banner changed the plan's size) redraws every table at the new size: a quick
+    # draft of each first (colour and name, no text layout), then the full drawing a batch per frame.
+    view.viewport().installEventFilter(marker)
+    view.resize(1000, 700)
+    for _ in range(60):
+        qtbot.wait(floor_plan.REPAINT_GAP_MS)
+        if not view._to_repaint:
+            break
+    qtbot.wait(floor_plan.REPAINT_GAP_MS * 2)
+    view.viewport().removeEventFilter(marker)
+    frames = [len(chunk) for chunk in "".join("x" if t != "|" else "|" for t in painted).split("|")]
+    assert max(frames) <= floor_plan.REPAINT_BATCH
+    assert {t for t in painted if t != "|"} == {t.id for t in floor.tables}
+    assert not any(view.table_item(t.id).draft for t in floor.tables)
 
 
 def test_tables_come_and_go_without_a_rebuild(qtbot):
