@@ -200,8 +200,12 @@ def _canonical(token: str) -> str:
 
 
 @lru_cache(maxsize=1024)
+@lru_cache(maxsize=8192)
 def tokens(text: str) -> tuple[str, ...]:
-    """Lower-case word tokens of `text`, plurals folded and slips corrected ("Penuts!" → ("peanut",))."""
+    """Lower-case word tokens of `text`, plurals folded and slips corrected ("Penuts!" → ("peanut",)).
+
+    Remembered for the last few thousand texts: a pull reads each guest's words for allergens, diets and
+    severity, and the next pull reads the same words again."""
     return tuple(_canonical(t) for t in _TOKEN.findall(text.casefold()))
 
 
@@ -230,14 +234,19 @@ def detect_allergens(text: str) -> frozenset[Allergen]:
     return frozenset(found)
 
 
-def _has_phrase(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
-    return f" {' '.join(phrase)} " in f" {' '.join(words)} "
+def _spaced(words: tuple[str, ...]) -> str:
+    """Words joined and padded with spaces, so that a phrase is found only as whole words."""
+    return f" {' '.join(words)} "
+
+
+_DIET_FORMS = tuple((name, tuple(_spaced(form) for form in forms)) for name, forms in _DIETS)
+_SEVERE_SPACED = tuple(_spaced(phrase) for phrase in sorted(_SEVERE_PHRASES))
 
 
 def detect_dietary(text: str) -> tuple[str, ...]:
     """Diets and restrictions `text` mentions, as canonical names in a fixed order ("vegan", "halal", …)."""
-    words = tokens(text)
-    return tuple(name for name, forms in _DIETS if any(_has_phrase(words, form) for form in forms))
+    spaced = _spaced(tokens(text))
+    return tuple(name for name, forms in _DIET_FORMS if any(form in spaced for form in forms))
 
 
 def is_severe(text: str) -> bool:
@@ -247,7 +256,8 @@ def is_severe(text: str) -> bool:
     words = tokens(text)
     if any(w in _SEVERE_WORDS for w in words):
         return True
-    return any(_has_phrase(words, phrase) for phrase in _SEVERE_PHRASES)
+    spaced = _spaced(words)
+    return any(phrase in spaced for phrase in _SEVERE_SPACED)
 
 
 def mentions_allergy(text: str) -> bool:

@@ -131,8 +131,9 @@ class Puller:
             guests, reservations, pos_data = await asyncio.gather(
                 self._fetch_guests(), self._fetch_reservations(), self._fetch_pos_data()
             )
-            report.guests += await self._write_guests(*guests)
-            report.reservations += await self._write_reservations(*reservations)
+            written = await self._write_guests(*guests)
+            report.guests += len(guests[0])
+            report.reservations += await self._write_reservations(*reservations, guests=written)
             await self._write_pos_data(*pos_data)
             self.health.success(api)
         except RateLimited:
@@ -193,7 +194,9 @@ class Puller:
     # --------------------------------------------------------------------------------------- booking
 
     async def pull_guests(self) -> int:
-        return await self._write_guests(*await self._fetch_guests())
+        fetched = await self._fetch_guests()
+        await self._write_guests(*fetched)
+        return len(fetched[0])
 
     async def pull_reservations(self) -> int:
         return await self._write_reservations(*await self._fetch_reservations())
@@ -211,26 +214,31 @@ class Puller:
         started = self.clock.now()
         return await self.booking.pull_guests(updated_after=since), since, started
 
-    async def _write_guests(self, guests, since: datetime | None, started: datetime) -> int:
+    async def _write_guests(self, guests, since: datetime | None, started: datetime) -> dict[str, Guest]:
+        """Merge and write the pulled guests; returns them as now stored, by external id (the reservations
+        written next refer to them, and need not read them back)."""
         source = self.booking.vendor
 
-        def write() -> None:
+        def write() -> dict[str, Guest]:
             with self.store.write() as s:
                 known = repos.guests_by_external(s, source, (g.external_id for g in guests))
+                merged: dict[str, Guest] = {}
                 changed = []
                 for remote in guests:
                     local = known.get(remote.external_id)
                     guest = guest_from_remote(remote, local=local, new_id=repos.new_id(), now=started, source=source)
+                    merged[remote.external_id] = guest
                     if guest != local:
                         changed.append(guest)
                 repos.upsert_guests(s, changed)
                 new_mark = max((g.updated_at for g in guests if g.updated_at), default=None)
                 repos.record_sync(s, FEED_GUESTS, attempt_at=started, ok=True, watermark=new_mark)
+                return merged
 
-        await asyncio.to_thread(write)
+        merged = await asyncio.to_thread(write)
         if guests:
             self.bus.publish(Change.of("guests", "reservations"))
-        return len(guests)
+        return merged
 
     async def pull_pos_data(self) -> int:
         """What the booking platform holds of tonight's closed checks (the night report compares it with the
@@ -270,8 +278,12 @@ class Puller:
         )
         return result, since, started
 
-    async def _write_reservations(self, result, since: datetime | None, started: datetime) -> int:
-        changed_ids, conflicts = await asyncio.to_thread(self._apply_reservations, result.reservations, since, started)
+    async def _write_reservations(
+        self, result, since: datetime | None, started: datetime, *, guests: dict[str, Guest] | None = None
+    ) -> int:
+        changed_ids, conflicts = await asyncio.to_thread(
+            self._apply_reservations, result.reservations, since, started, guests or {}
+        )
         if changed_ids:
             self.bus.publish(Change.of("reservations", "tables", reservation_ids=changed_ids))
         if conflicts:
@@ -279,15 +291,24 @@ class Puller:
         return len(result.reservations)
 
     def _apply_reservations(
-        self, remotes: tuple[RemoteReservation, ...], watermark: datetime | None, started: datetime
+        self,
+        remotes: tuple[RemoteReservation, ...],
+        watermark: datetime | None,
+        started: datetime,
+        fresh_guests: dict[str, Guest] | None = None,
     ) -> tuple[set[str], int]:
+        """`fresh_guests`: guests this round just wrote, by external id (the others are read)."""
         source = self.booking.vendor
         tz, rollover = self.settings.tz, self.settings.service_day_rollover_hour
         changed: set[str] = set()
         conflicts = 0
         with self.store.write() as s:
             rows = repos.reservations_by_external(s, source, (r.external_id for r in remotes))
-            guests = repos.guests_by_external(s, source, (r.guest_external_id for r in remotes if r.guest_external_id))
+            fresh = fresh_guests or {}
+            guests = dict(fresh)
+            guests.update(repos.guests_by_external(
+                s, source, (r.guest_external_id for r in remotes if r.guest_external_id and r.guest_external_id not in fresh)
+            ))
             pending = outbox.unsettled_for(s, [row.id for row in rows.values()])
             guest_changes: dict[str, Guest] = {}
             reservation_changes: list[tuple] = []
