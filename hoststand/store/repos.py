@@ -356,14 +356,29 @@ def reservations_by_external(s: Session, source: str, external_ids: Iterable[str
 
 
 def reservations_for_day(
-    s: Session, service_date: date, statuses: Iterable[ReservationStatus] | None = None
+    s: Session,
+    service_date: date,
+    statuses: Iterable[ReservationStatus] | None = None,
+    *,
+    starting_by: datetime | None = None,
+    ids: Iterable[str] | None = None,
+    source: str | None = None,
 ) -> list[Reservation]:
-    """The day's reservations by time (only those in `statuses` when given: a check-in needs the seated few,
-    not the whole night mapped)."""
+    """The day's reservations by time; only those in `statuses`, starting at or before `starting_by`, among
+    `ids` or from `source` when given (a check-in needs the seated few, not the whole night mapped)."""
     table = ReservationRow.__table__
     stmt = table.select().where(table.c.service_date == service_date)
     if statuses is not None:
         stmt = stmt.where(table.c.status.in_([st.value for st in statuses]))
+    if starting_by is not None:
+        stmt = stmt.where(table.c.start <= starting_by)
+    if source is not None:
+        stmt = stmt.where(table.c.source == source)
+    if ids is not None:
+        wanted = list(set(ids))
+        if not wanted:
+            return []
+        stmt = stmt.where(table.c.id.in_(wanted))
     stmt = stmt.order_by(table.c.start, table.c.guest_name)
     return [reservation_from_row(r) for r in _rows(s, stmt)]
 

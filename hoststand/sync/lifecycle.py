@@ -52,7 +52,16 @@ def keep_placeholders(
     for t in repos.live_tickets(s):
         if t.reservation_id:
             live.setdefault(t.reservation_id, []).append(t)
-    for res in repos.reservations_for_day(s, day):
+    # only parties that may want a placeholder now (booked or arrived, due within the lead time), and those
+    # that hold one: not the whole night mapped on every pull
+    holders = {rid for rid, ts in live.items() if any(t.placeholder for t in ts)}
+    due = (
+        repos.reservations_for_day(s, day, (S.BOOKED, S.ARRIVED), starting_by=now + settings.placeholder_lead)
+        if settings.placeholders
+        else []
+    )
+    others = repos.reservations_for_day(s, day, ids=holders - {r.id for r in due})
+    for res in sorted((*due, *others), key=lambda r: (r.start, r.guest_name)):
         tickets = live.get(res.id, [])
         wanted = (
             settings.placeholders

@@ -146,7 +146,7 @@ def adopt_walk_ins(s: Session, parties: list[Reservation], *, day: date, link_wi
     if not wanted:
         return set()
     tickets = repos.tickets_for_business_date(s, service_day.business_date_int(day))
-    walk_ins = {r.id: r for r in repos.reservations_for_day(s, day) if r.source == WALK_IN}
+    walk_ins = {r.id: r for r in repos.reservations_for_day(s, day, source=WALK_IN)}
     if not walk_ins:
         return set()
     has_ticket = {t.reservation_id for t in tickets if t.reservation_id and t.stage is not CourseStage.VOIDED}
