@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from harness import EVENING, ROOT, checkin_ui_ms, make_core, qt_app, sandbox_process, summary
+from harness import EVENING, ROOT, checkin_ui_ms, close_window, make_core, qt_app, sandbox_process, summary
 
 
 # ---------------------------------------------------------------------------------------- startup
@@ -241,8 +241,7 @@ def bench_stall(in_process: bool = False) -> dict:
         with loop:
             loop.run_until_complete(scenario())
         rows = len(core.service.reservations())
-        window.close()
-        core.store.close()
+        close_window(window, core)
     worst = max(gaps) - 5 if gaps else float("nan")
     top = sorted(gaps, reverse=True)[:5]
     prefix = "inproc_" if in_process else ""

@@ -237,6 +237,14 @@ def checkin_ui_ms(parties: int, prepare, after=None) -> list[float]:
         asyncio.set_event_loop(loop)
         with loop:
             loop.run_until_complete(scenario())
-        window.close()
-        core.store.close()
+        close_window(window, core)
     return results
+
+
+def close_window(window, core) -> None:
+    """Close a benchmark's window for good (its timers and background loads stop), then its core."""
+    window.close()
+    window.deleteLater()
+    qt_app().processEvents()
+    core.service.close()
+    core.store.close()

@@ -3,6 +3,8 @@
     python tests/benchmarks/run.py --json out/bench.json [--only startup,pull]
 
 Targets are those of the issues, on a 2-core machine. A ratio above 1.0 means slower than the target.
+Each benchmark runs in a process of its own, so that what one leaves behind (windows with their timers,
+worker threads, a warm or a cluttered heap) cannot slow or speed up the next.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ import argparse
 import json
 import os
 import platform
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -51,18 +55,22 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--json", type=Path, help="write the figures here as JSON")
     p.add_argument("--only", help="comma-separated benchmark names (default: all)")
+    p.add_argument("--here", action="store_true", help=argparse.SUPPRESS)  # run in this process (the child)
     args = p.parse_args(argv)
-    suites = _suites()
-    names = args.only.split(",") if args.only else list(suites)
+    if args.here:
+        return _run_here(args.only.split(","), args.json)
+    names = args.only.split(",") if args.only else list(_suites())
     figures: dict = {}
     for name in names:
         t0 = time.perf_counter()
         print(f"… {name}", flush=True)
-        try:
-            figures.update(suites[name]())
-        except Exception as exc:  # report and go on: one broken benchmark must not hide the others
-            figures[f"{name}_error"] = f"{type(exc).__name__}: {exc}"
-            print(f"  {name} failed: {exc}", flush=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "figures.json"
+            proc = subprocess.run([sys.executable, __file__, "--here", "--only", name, "--json", str(out)])
+            if out.exists():
+                figures.update(json.loads(out.read_text()))
+            else:
+                figures[f"{name}_error"] = f"the benchmark's process ended with code {proc.returncode}"
         print(f"  ({time.perf_counter() - t0:.1f} s)", flush=True)
     print()
     print(f"{'figure':<26}{'value':>12}{'target':>10}{'ratio':>9}")
@@ -79,6 +87,20 @@ def main(argv: list[str] | None = None) -> int:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(figures, indent=2, default=str))
         print(f"\nwrote {args.json}")
+    return 0
+
+
+def _run_here(names: list[str], out: Path | None) -> int:
+    suites = _suites()
+    figures: dict = {}
+    for name in names:
+        try:
+            figures.update(suites[name]())
+        except Exception as exc:  # report and go on: one broken benchmark must not hide the others
+            figures[f"{name}_error"] = f"{type(exc).__name__}: {exc}"
+            print(f"  {name} failed: {exc}", flush=True)
+    if out is not None:
+        out.write_text(json.dumps(figures, default=str))
     return 0
 
 
