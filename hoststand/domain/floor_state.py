@@ -59,6 +59,35 @@ def _occupies(ticket: Ticket) -> bool:
     )
 
 
+_FAR_PAST = datetime.min.replace(tzinfo=timezone.utc)
+
+
+def _by_start(r: Reservation) -> tuple:
+    return (r.start, r.id)
+
+
+def _by_seated(r: Reservation) -> tuple:
+    return (r.seated_at or _FAR_PAST, r.id)
+
+
+def _by_opened(t: Ticket) -> tuple:
+    return (t.opened_at or _FAR_PAST, t.id)
+
+
+def _ordered(items: list | None, key) -> list:  # noqa: ANN001
+    """`items` sorted by `key` (most tables hold none or one: nothing to sort)."""
+    if not items:
+        return []
+    return sorted(items, key=key) if len(items) > 1 else items
+
+
+def _first(items: list | None, key):  # noqa: ANN001, ANN202
+    """The least of `items` by `key`, or None."""
+    if not items:
+        return None
+    return items[0] if len(items) == 1 else min(items, key=key)
+
+
 def is_stale(pos_last_heard: datetime | None, now: datetime, stale_after: timedelta) -> bool:
     """Whether POS data last heard at `pos_last_heard` is too old at `now` (never heard: stale)."""
     return pos_last_heard is None or now - pos_last_heard > stale_after
@@ -92,18 +121,16 @@ def derive_floor(
         if _occupies(ticket):
             live.setdefault(ticket.table_id, []).append(ticket)  # type: ignore[arg-type]
 
-    far_past = datetime.min.replace(tzinfo=timezone.utc)
     result: dict[str, TableStatus] = {}
     for table in layout.tables:
-        upcoming = sorted(waiting.get(table.id, []), key=lambda r: (r.start, r.id))
-        following = upcoming[0] if upcoming else None
+        following = _first(waiting.get(table.id), _by_start)
         next_fields = {
             "next_reservation_id": following.id if following else None,
             "next_start": following.start if following else None,
             "stale": stale,
         }
-        parties = sorted(seated.get(table.id, []), key=lambda r: (r.seated_at or far_past, r.id))
-        tickets_here = sorted(live.get(table.id, []), key=lambda t: (t.opened_at or far_past, t.id))
+        parties = _ordered(seated.get(table.id), _by_seated)
+        tickets_here = _ordered(live.get(table.id), _by_opened)
         party = parties[0] if parties else None
         ticket = None
         if party is not None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from datetime import datetime, time, timedelta, timezone, tzinfo
 from enum import StrEnum
 from types import MappingProxyType
@@ -172,7 +173,7 @@ class TurnEstimate:
     source: str  # SOURCE_LEARNED | SOURCE_LEARNED_ALL_DAY_PARTS | SOURCE_DEFAULT
     samples: int = 0  # finished visits behind a learned figure; 0 for a default
 
-    @property
+    @cached_property
     def duration(self) -> timedelta:
         return timedelta(minutes=self.minutes)
 
@@ -194,6 +195,9 @@ class TurnTimeModel:
     min_samples: int = DEFAULT_MIN_SAMPLES
     by_part: Mapping[tuple[int, DayPart], tuple[int, int]] = field(default_factory=dict)  # → (minutes, n)
     by_band: Mapping[int, tuple[int, int]] = field(default_factory=dict)  # band index → (minutes, n)
+    # estimates already given, by (party size, instant, zone): the model never changes, and a floor asks the
+    # same questions on every refresh (a fresh, empty memo for each learned model; not compared)
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
     def learn(self, visits: Iterable[FinishedVisit], min_samples: int = DEFAULT_MIN_SAMPLES) -> TurnTimeModel:
         """A model that uses the median of `visits` wherever at least `min_samples` of them agree in
@@ -231,7 +235,13 @@ class TurnTimeModel:
 
     def estimate_at(self, party_size: int, at_utc: datetime, tz: tzinfo = timezone.utc) -> TurnEstimate:
         """The estimate for a party seated (or due) at `at_utc`, its day part read in `tz`."""
-        return self.estimate(party_size, self.settings.day_parts.of(at_utc, tz))
+        key = (party_size, at_utc, tz)
+        found = self._memo.get(key)
+        if found is None:
+            if len(self._memo) > 20_000:  # a long-running night: forget, rather than grow without bound
+                self._memo.clear()
+            found = self._memo[key] = self.estimate(party_size, self.settings.day_parts.of(at_utc, tz))
+        return found
 
 
 def finished_visits(

@@ -356,7 +356,8 @@ class PacingQueries:
         self._past_visits: dict[date, list[FinishedVisit]] = {}
         self._slow_cache: tuple[tuple, _Slow] | None = None
         self._forced = 0  # the generation a forced invalidation asked for
-        self._row_cache: dict[tuple, TablePaceRow] = {}
+        self._row_cache: dict[str, tuple[tuple, TablePaceRow]] = {}  # by table id: (what it was built from, row)
+        self._next_labels: dict[tuple, str] = {}  # "next 20:30 Smith (2)", by what it is made of
         self._alert_views: dict[Alert, AlertView] = {}
         self._sources: tuple[TurnTimeModel, int, TurnSourceView] | None = None
         self._bars: dict[tuple, TimelineBar] = {}  # bars of parties not seated, by what they depend on
@@ -638,26 +639,24 @@ class PacingQueries:
             for t in a.table_ids:
                 worst.setdefault(t, a)
         rows: list[TablePaceRow] = []
-        kept: dict[tuple, TablePaceRow] = {}
+        kept: dict[str, tuple[tuple, TablePaceRow]] = {}
         for table in self.layout.tables:
             st = fp.statuses[table.id]
             nxt = by_id.get(st.next_reservation_id) if st.next_reservation_id else None
             next_label = ""
-            if nxt is not None and st.state is TableState.HELD:
-                next_label = f"due {hhmm(nxt.start.astimezone(tz))}"
-            elif nxt is not None and st.state is not TableState.BLOCKED:
-                next_label = f"next {hhmm(nxt.start.astimezone(tz))} {_short(nxt.guest_name)} ({nxt.party_size})"
+            if nxt is not None and st.state is not TableState.BLOCKED:
+                next_label = self._next_label(nxt, st.state is TableState.HELD)
             alert = worst.get(table.id)
             pace = fp.paces.get(table.id)
             stage_minutes = None
             if pace is not None and pace.stage_since is not None:
                 stage_minutes = max(0, int((now - pace.stage_since).total_seconds() // 60))
             free_in = max(0, ceil((pace.predicted_free_at - now).total_seconds() / 60)) if pace is not None else None
-            key = (table.id, st, pace, next_label, alert, stage_minutes, free_in)
-            cached = self._row_cache.get(key)
-            if cached is not None:  # the same as last time: the same object (the page redraws nothing)
-                rows.append(cached)
-                kept[key] = cached
+            key = (st, pace, next_label, alert, stage_minutes, free_in)
+            seen = self._row_cache.get(table.id)
+            if seen is not None and seen[0] == key:  # as last time: the same object (the page redraws nothing)
+                rows.append(seen[1])
+                kept[table.id] = seen
                 continue
             common = dict(
                 table_id=table.id,
@@ -678,7 +677,7 @@ class PacingQueries:
                     reservation_id=st.reservation_id if held else None,
                 )
                 rows.append(row)
-                kept[key] = row
+                kept[table.id] = (key, row)
                 continue
             turn = pace.expected_turn
             rows.append(
@@ -702,9 +701,22 @@ class PacingQueries:
                     note=pace.note,
                 )
             )
-            kept[key] = rows[-1]
+            kept[table.id] = (key, rows[-1])
         self._row_cache = kept
         return tuple(rows)
+
+    def _next_label(self, nxt: Reservation, held: bool) -> str:
+        """"due 20:30" for the party holding the table, else "next 20:30 Smith (2)" (remembered: converting the
+        time to the wall clock on every refresh of every table costs more than the rest of the row)."""
+        key = (nxt.start, nxt.guest_name, nxt.party_size, held)
+        label = self._next_labels.get(key)
+        if label is None:
+            if len(self._next_labels) > 5000:
+                self._next_labels.clear()
+            at = hhmm(nxt.start.astimezone(self._tz))
+            label = f"due {at}" if held else f"next {at} {_short(nxt.guest_name)} ({nxt.party_size})"
+            self._next_labels[key] = label
+        return label
 
     def _arrival(self, f: ArrivalForecast, by_id: Mapping[str, Reservation]) -> ArrivalView:
         res = by_id.get(f.reservation_id)

@@ -2,7 +2,7 @@
 
 - `pacing_refresh_ms`: recompute the manager's view from a fresh snapshot of the cache (floor state, paces,
   alerts, covers, the timeline: `PacingQueries.view(data)`), apply it to the page's models and widgets and
-  repaint the whole page synchronously, offscreen at 1440×800, for 150 tables and 600 reservations, in steady
+  repaint the whole page synchronously, offscreen at 1440×800 under the app's style sheet, for 150 tables and 600 reservations, in steady
   state (the arrival forecast from its cache: same minute, or a change less than 10 s after the last one).
   Median of the runs. The read of the cache is not in it: the page reads on its worker thread
   (`pacing_read_ms`).
@@ -143,12 +143,15 @@ def _ms(t0: float) -> float:
 
 def bench_pacing(runs: int = 60) -> dict:
     app = qt_app()
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
+
     from hoststand.domain.clock import ManualClock
     from hoststand.domain.events import ChangeBus
     from hoststand.domain.settings import RestaurantSettings
     from hoststand.services import HostService
     from hoststand.services.pacing import PacingQueries
     from hoststand.store import open_store
+    from hoststand.ui import theme
     from hoststand.ui.pacing_page import PacingPage
 
     work = Path(tempfile.mkdtemp(prefix="hoststand-pacing-"))
@@ -160,9 +163,15 @@ def bench_pacing(runs: int = 60) -> dict:
     settings = RestaurantSettings(name="Big room")
     service = HostService(store, layout=layout, settings=settings, clock=clock, bus=bus)
     pacing = PacingQueries(store, layout=layout, settings=settings, clock=clock, bus=bus)
+    # the page as the app shows it: under the main window's style sheet (`MainWindow` sets `theme.stylesheet()`,
+    # whose rules, e.g. its slim scroll bars, the page inherits), 1440×800
+    host = QWidget()
+    host.setStyleSheet(theme.stylesheet())
+    QVBoxLayout(host).setContentsMargins(0, 0, 0, 0)
     page = PacingPage(pacing, service)
-    page.resize(1440, 800)
-    page.show()
+    host.layout().addWidget(page)
+    host.resize(1440, 800)
+    host.show()
     for _ in range(3):
         app.processEvents()
     page.refresh_now()  # first refresh: learns turn times from the history (read once), warms caches
@@ -250,7 +259,7 @@ def bench_pacing(runs: int = 60) -> dict:
         page.repaint()
         timeline_refresh.append(_ms(t0))
 
-    page.close()
+    host.close()
     pacing.close()
     store.close()
     gc.unfreeze()

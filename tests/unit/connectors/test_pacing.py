@@ -88,7 +88,9 @@ def test_learns_a_limit_lower_than_configured():
     pacer = RatePacer(rate=500.0)
     elapsed = run(drive(pacer, server, 80, concurrency=16))
     assert server.throttled <= 1
-    assert elapsed >= 0.85  # 80 requests at 8 per 0.1 s
+    # 80 requests at 8 per 0.1 s slice take ten slices: from the first request, at least eight whole slices and
+    # part of another pass (0.85 was too strict: a run that starts late in a slice finishes after about 0.82 s)
+    assert elapsed >= 0.8
     assert pacer.stats.window_limit == 8
 
 

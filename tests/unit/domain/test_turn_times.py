@@ -170,6 +170,18 @@ def test_estimate_at_reads_the_day_part_from_the_time():
     assert model.estimate_at(2, local(17), NY).minutes == 75
 
 
+def test_an_estimate_asked_again_is_the_same_and_a_learned_model_does_not_reuse_the_old_answers():
+    model = TurnTimeModel()
+    first = model.estimate_at(2, local(17), NY)
+    assert model.estimate_at(2, local(17), NY) is first  # remembered: a refresh asks the same questions
+    assert model.estimate_at(2, local(19), NY).minutes == 85  # 19:00 in New York: prime time
+    assert model.estimate_at(2, local(19), UTC).minutes == 75  # the same instant read in UTC (23:00): the zone counts
+    learned = model.learn(visits(2, DayPart.EARLY, [60] * 8))
+    assert learned.estimate_at(2, local(17), NY) == TurnEstimate(60, SOURCE_LEARNED, 8)
+    assert model.estimate_at(2, local(17), NY).source == SOURCE_DEFAULT
+    assert learned == TurnTimeModel().learn(visits(2, DayPart.EARLY, [60] * 8))  # the memo is not compared
+
+
 def test_a_visit_reads_its_day_part_from_its_seating():
     visit = FinishedVisit.at(4, local(18, 40), local(20, 10), NY)
     assert visit.day_part == DayPart.PRIME
