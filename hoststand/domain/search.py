@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 from typing import TypeVar
 
 from rapidfuzz.distance import DamerauLevenshtein
@@ -33,6 +34,7 @@ _PHONE_QUERY = re.compile(r"^[\d\s()+\-.]+$")
 _SPLIT = re.compile(r"[\s\-_/,&]+")
 
 
+@lru_cache(maxsize=8192)  # the same names are folded on every sort and every keystroke of a search
 def fold(text: str) -> str:
     """Lower case, without accents or apostrophes, whitespace collapsed: the form both sides compare in."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())

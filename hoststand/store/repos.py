@@ -10,7 +10,8 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import bindparam, insert
+from sqlalchemy import bindparam, insert, type_coerce
+from sqlalchemy.types import NullType
 from sqlmodel import Session, col, func, select
 
 from hoststand.domain.model import (
@@ -167,8 +168,8 @@ def guests_by_ids(s: Session, ids: Iterable[str]) -> dict[str, Guest]:
     out: dict[str, Guest] = {}
     table = GuestRow.__table__
     for chunk in _chunks(ids, 500):
-        for r in _rows(s, table.select().where(table.c.id.in_(chunk))):
-            out[r.id] = guest_from_row(r)
+        for g in _GUESTS.read(s, (table.c.id.in_(chunk),)):
+            out[g.id] = g
     return out
 
 
@@ -379,8 +380,7 @@ def reservations_for_day(
         if not wanted:
             return []
         stmt = stmt.where(table.c.id.in_(wanted))
-    stmt = stmt.order_by(table.c.start, table.c.guest_name)
-    return [reservation_from_row(r) for r in _rows(s, stmt)]
+    return _RESERVATIONS.read(s, (stmt.whereclause,), (table.c.start, table.c.guest_name))
 
 
 def service_dates(s: Session) -> list[date]:
@@ -516,8 +516,8 @@ def tickets_for_reservations(s: Session, reservation_ids: Iterable[str]) -> list
 
 
 def tickets_for_business_date(s: Session, business_date: int) -> list[Ticket]:
-    stmt = select(TicketRow).where(TicketRow.business_date == business_date)
-    return [ticket_from_row(r) for r in s.exec(stmt)]
+    table = TicketRow.__table__
+    return _TICKETS.read(s, (table.c.business_date == business_date,))
 
 
 def live_tickets(s: Session, table_ids: Iterable[str] | None = None) -> list[Ticket]:
@@ -527,7 +527,7 @@ def live_tickets(s: Session, table_ids: Iterable[str] | None = None) -> list[Tic
     stmt = table.select().where(table.c.stage.in_(live))
     if table_ids is not None:
         stmt = stmt.where(table.c.table_id.in_(list(table_ids)))
-    return [ticket_from_row(r) for r in _rows(s, stmt)]
+    return _TICKETS.read(s, (stmt.whereclause,))
 
 
 # ------------------------------------------------------------------------------- POS configuration
@@ -777,6 +777,50 @@ def record_sync(
 
 def all_sync_states(s: Session) -> dict[str, SyncStateRow]:
     return {r.name: r for r in s.exec(select(SyncStateRow))}
+
+
+class _Built:
+    """Domain objects by the raw row they were built from, so that a screen reading the night again gets back
+    the very objects it had for every row that did not change, for the cost of one raw read (no type
+    conversion) and a dictionary look-up: rows that changed or are new are read again, typed, and built.
+    (The objects are frozen; keys are whole raw rows, so any change to a row is a new key.) Thread-safe."""
+
+    LIMIT = 20_000  # forgotten all at once beyond this: a long night does not grow without bound
+
+    def __init__(self, table, build) -> None:  # noqa: ANN001
+        self.table = table
+        self.build = build
+        self._raw = [type_coerce(c, NullType()).label(c.name) for c in table.c]
+        self._by_raw: dict[tuple, object] = {}
+
+    def read(self, s: Session, where: tuple, order_by: tuple = ()) -> list:
+        """The rows matching `where` (in `order_by`), as domain objects."""
+        raw = s.connection().execute(select(*self._raw).where(*where).order_by(*order_by)).all()
+        known = self._by_raw
+        out: list = [None] * len(raw)
+        missing: dict[str, tuple[int, tuple]] = {}
+        for i, row in enumerate(raw):
+            key = tuple(row)
+            obj = known.get(key)
+            if obj is None:
+                missing[row.id] = (i, key)
+            else:
+                out[i] = obj
+        if missing:
+            if len(known) + len(missing) > self.LIMIT:
+                known.clear()
+            table = self.table
+            for chunk in _chunks(list(missing), 500):
+                for r in _rows(s, table.select().where(table.c.id.in_(chunk))):
+                    i, key = missing[r.id]
+                    out[i] = known[key] = self.build(r)
+            out = [o for o in out if o is not None]  # (one snapshot: every row is found again)
+        return out
+
+
+_GUESTS = _Built(GuestRow.__table__, guest_from_row)
+_RESERVATIONS = _Built(ReservationRow.__table__, reservation_from_row)
+_TICKETS = _Built(TicketRow.__table__, ticket_from_row)
 
 
 def _rows(s: Session, stmt):

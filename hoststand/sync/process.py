@@ -42,6 +42,24 @@ from hoststand.sync.health import ApiHealth, HealthMonitor, HealthState
 log = logging.getLogger(__name__)
 
 RESTART_BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)
+SYNC_NICENESS = 10  # the child's scheduling priority below the window's (POSIX nice; Windows: below normal)
+
+
+def lower_priority() -> bool:
+    """Run this process below normal priority: on a two-core terminal the screen's thread must get a core
+    the moment it has a frame to draw, and a pull can wait a few milliseconds. False where it failed."""
+    try:
+        if sys.platform == "win32":
+            import ctypes
+
+            below_normal = 0x00004000  # BELOW_NORMAL_PRIORITY_CLASS
+            kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+            return bool(kernel32.SetPriorityClass(kernel32.GetCurrentProcess(), below_normal))
+        os.nice(SYNC_NICENESS)
+        return True
+    except (OSError, AttributeError):
+        log.info("could not lower the sync process's priority; it runs at normal priority")
+        return False
 
 
 # ------------------------------------------------------------------------------------- messages
@@ -336,6 +354,7 @@ def child_main(stdin: TextIO | None = None, stdout: TextIO | None = None) -> int
     stdin = stdin or sys.stdin
     out = LineWriter(stdout or sys.stdout)
     sys.stdout = sys.stderr  # a stray print must not break the protocol
+    lower_priority()
     first = stdin.readline()
     try:
         config = WorkerConfig.from_dict(json.loads(first))

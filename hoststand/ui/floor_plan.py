@@ -514,6 +514,7 @@ class FloorPlanView(QGraphicsView):
         self._repaint_timer.setSingleShot(True)
         self._repaint_timer.setInterval(REPAINT_GAP_MS)
         self._repaint_timer.timeout.connect(self._repaint_batch)
+        self._unpainted_batch = 0  # timer turns since a batch was queued and the plan has not painted it yet
 
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
@@ -572,6 +573,7 @@ class FloorPlanView(QGraphicsView):
             self._scene.removeItem(self._items.pop(tid))
             if self._selected == tid:
                 self._selected = None
+        added: list[TableItem] = []
         for t in floor.tables:
             item = self._items.get(t.id)
             if item is None:
@@ -580,8 +582,13 @@ class FloorPlanView(QGraphicsView):
                 item.set_selected(t.id == self._selected)
                 item.set_highlighted(t.id in self._highlighted)
                 self._scene.addItem(item)
+                added.append(item)
             else:
                 item.set_view(t)
+        if len(added) > REPAINT_BATCH:  # a big room arriving (the first pull): drafts at once, in full by batches
+            for item in added:
+                item.draft = True
+                self._to_repaint[id(item)] = item
         if not self._repaint_timer.isActive():
             self._repaint_batch()
         extra = ", ".join(floor.unlinked_pos_tables)
@@ -606,11 +613,19 @@ class FloorPlanView(QGraphicsView):
         self._to_repaint[id(item)] = item
 
     def _repaint_batch(self) -> None:
+        """Queue the next batch for the next paint, once the previous one has been painted: on a busy machine
+        two timer turns can pass before one paint, and two batches in one frame make a frame twice as long.
+        (A batch all out of sight never paints: after a few turns the next goes anyway.)"""
+        if 0 < self._unpainted_batch < 4:
+            self._unpainted_batch += 1
+            self._repaint_timer.start()
+            return
         for key in list(self._to_repaint)[:REPAINT_BATCH]:
             item = self._to_repaint.pop(key)
             if item.scene() is self._scene:
                 item.draft = False
                 item.update()
+        self._unpainted_batch = 1
         if self._to_repaint:
             self._repaint_timer.start()
 
@@ -832,6 +847,7 @@ class FloorPlanView(QGraphicsView):
 
     def paintEvent(self, event) -> None:  # noqa: ANN001
         super().paintEvent(event)
+        self._unpainted_batch = 0
         if not self._painted and self._items:
             self._painted = True
             self.first_painted.emit()

@@ -107,6 +107,8 @@ class ReservationTableModel(QAbstractTableModel):
         # back into Python thousands of times to sort a big list: it only filters, and ranks while searching.
         self._sort_column = Column.TIME
         self._sort_order = Qt.SortOrder.AscendingOrder
+        self._sort_keys: dict[str, tuple] = {}  # by id: (the row, its sort key) for the column in `_sort_keys_of`
+        self._sort_keys_of: Column | None = None
 
     # ------------------------------------------------------------------------------- structure
 
@@ -202,11 +204,17 @@ class ReservationTableModel(QAbstractTableModel):
     def _resort(self) -> None:
         """Put the rows in sort order with a layout change, keeping persistent indexes (the selection)."""
         col = self._sort_column
-        ordered = sorted(
-            self._rows,
-            key=lambda r: (_sort_key(r, col), r.time_local.timestamp(), fold(r.name), r.id),
-            reverse=self._sort_order == Qt.SortOrder.DescendingOrder,
-        )
+        keys = self._sort_keys if self._sort_keys_of == col else {}
+        self._sort_keys, self._sort_keys_of = {}, col
+
+        def key(r: ReservationRow) -> tuple:
+            seen = keys.get(r.id)
+            if seen is None or seen[0] is not r:  # a new or changed row: its key made once, then remembered
+                seen = (r, (_sort_key(r, col), r.time_local.timestamp(), fold(r.name), r.id))
+            self._sort_keys[r.id] = seen
+            return seen[1]
+
+        ordered = sorted(self._rows, key=key, reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
         if all(a is b for a, b in zip(ordered, self._rows)):
             return
         self.layoutAboutToBeChanged.emit()

@@ -143,6 +143,44 @@ def test_refreshes_update_items_in_place(qtbot):
     assert view.table_item("T0").view.state is TableState.MAINS
 
 
+def test_a_big_room_arriving_is_drafted_at_once_and_drawn_in_full_a_batch_per_frame(qtbot, monkeypatch):
+    """The first pull brings 150 tables into an empty plan: every table shows at once as a draft (its colour
+    and name), and no frame draws more than a batch of them in full."""
+    from hoststand.ui import floor_plan
+
+    view = FloorPlanView()
+    qtbot.addWidget(view)
+    view.resize(1000, 800)
+    view.show()
+    qtbot.waitExposed(view)
+    painted: list[str] = []
+    original = floor_plan.TableItem._paint_text  # called once per table drawn in full
+    monkeypatch.setattr(floor_plan.TableItem, "_paint_text",
+                        lambda self, *a: (painted.append(self.table_id), original(self, *a))[1])
+
+    class Frames(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802
+            if event.type() == QEvent.Type.Paint:
+                painted.append("|")
+            return False
+
+    marker = Frames()
+    view.viewport().installEventFilter(marker)
+    floor = _floor(150)
+    view.set_floor(floor)
+    assert len(view.table_ids()) == 150
+    for _ in range(80):
+        qtbot.wait(floor_plan.REPAINT_GAP_MS)
+        if not view._to_repaint:
+            break
+    qtbot.wait(floor_plan.REPAINT_GAP_MS * 2)
+    view.viewport().removeEventFilter(marker)
+    frames = [len(chunk) for chunk in "".join("x" if t != "|" else "|" for t in painted).split("|")]
+    assert max(frames) <= floor_plan.REPAINT_BATCH
+    assert {t for t in painted if t != "|"} == {t.id for t in floor.tables}  # each drawn in full in the end
+    assert not any(view.table_item(t.id).draft for t in floor.tables)
+
+
 def test_many_tables_changing_or_a_refit_are_drawn_a_batch_per_frame(qtbot, monkeypatch):
     """150 tables changing at once (a first pull) must not hold the screen for one long paint: every table
     shows its new state within a few frames, and no frame redraws more than a batch of them."""

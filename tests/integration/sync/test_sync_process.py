@@ -174,6 +174,16 @@ async def test_the_vendors_secrets_reach_the_child_only_through_its_input(stand)
         assert secret not in args and secret not in environ and secret not in cmdline
 
 
+async def test_the_child_runs_below_the_windows_priority(stand):
+    """On a two-core terminal the screen gets a core first: the sync child is niced (SYNC_NICENESS)."""
+    from hoststand.sync.process import SYNC_NICENESS
+
+    await stand.engine.start()
+    await asyncio.wait_for(stand.engine.first_pull_done.wait(), 30)
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, stand.engine._proc.pid) == min(mine + SYNC_NICENESS, 19)
+
+
 async def test_stopping_ends_the_child(stand):
     await stand.engine.start()
     await asyncio.wait_for(stand.engine.first_pull_done.wait(), 30)
