@@ -31,10 +31,11 @@ import os
 import signal
 import uuid
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlmodel import Session, col, func, select
 
 from hoststand.domain.model import ActionState, ActionTarget, OutboxAction
@@ -113,22 +114,32 @@ def enqueue(
     table_id: str | None = None,
     action_id: str | None = None,
 ) -> OutboxAction:
-    row = OutboxRow(
+    action = OutboxAction(
         id=action_id or str(uuid.uuid4()),
         kind=kind,
-        target=target.value,
+        target=target,
         order_key=order_key,
-        payload=payload,
-        state=ActionState.PENDING.value,
+        payload=dict(payload),
+        state=ActionState.PENDING,
+        attempts=0,
         created_at=now,
         next_attempt_at=now,
+        last_error=None,
         reservation_id=reservation_id,
         table_id=table_id,
     )
-    s.add(row)
-    s.flush()
+    # a Core insert, not an ORM object and a flush: a pull that opens a few dozen placeholder tickets in one
+    # transaction would otherwise pay a flush of the whole unit of work for each
+    result = s.execute(
+        insert(OutboxRow.__table__).values(
+            id=action.id, kind=kind, target=target.value, order_key=order_key, payload=payload,
+            state=ActionState.PENDING.value, attempts=0, uncertain=False, created_at=now, next_attempt_at=now,
+            claimed_at=None, settled_at=None, last_error=None, outcome={}, reservation_id=reservation_id,
+            table_id=table_id,
+        )
+    )
     kill_point("command")  # test hook: inside the command's transaction, with this action written but not committed
-    return action_from_row(row)
+    return replace(action, seq=int(result.inserted_primary_key[0]))
 
 
 def get(s: Session, action_id: str) -> OutboxAction | None:

@@ -229,14 +229,21 @@ def _live(entries: Any) -> list[Mapping[str, Any]]:
 
 def _food_selections(check: Mapping[str, Any], menu: MenuIndex, allergy_item_name: str) -> list[Mapping[str, Any]]:
     """A check's live menu-item lines, leaving out our allergy alert and bare special requests."""
-    out = []
-    for selection in _live(check.get("selections")):
-        if selection.get("selectionType") == "SPECIAL_REQUEST":
-            continue
+    return _check_lines(_live(check.get("selections")), menu, allergy_item_name)[0]
+
+
+def _check_lines(
+    live: list[Mapping[str, Any]], menu: MenuIndex, allergy_item_name: str
+) -> tuple[list[Mapping[str, Any]], bool]:
+    """A check's live lines, read once: (its food lines, whether one of them is the allergy alert)."""
+    food = []
+    alert = False
+    for selection in live:
         if _is_allergy_alert(selection, menu, allergy_item_name):
-            continue
-        out.append(selection)
-    return out
+            alert = True
+        elif selection.get("selectionType") != "SPECIAL_REQUEST":
+            food.append(selection)
+    return food, alert
 
 
 def derive_stage(order: Mapping[str, Any], menu: MenuIndex, *, allergy_item_name: str = "Allergy Alert") -> CourseStage:
@@ -246,9 +253,16 @@ def derive_stage(order: Mapping[str, Any], menu: MenuIndex, *, allergy_item_name
     PAID (or CLOSED) → PAID; otherwise by the live items: none, or only the allergy alert → OPENED; any from a
     dessert group → DESSERT; any from a mains/entrées group → MAINS; anything else → ORDERED.
     """
+    checks = _live(order.get("checks"))
+    return _stage(order, checks, [_food_selections(c, menu, allergy_item_name) for c in checks], menu)
+
+
+def _stage(
+    order: Mapping[str, Any], checks: list[Mapping[str, Any]], food: list[list[Mapping[str, Any]]], menu: MenuIndex
+) -> CourseStage:
+    """`derive_stage` from the order's live checks and each one's food lines, already read."""
     if order.get("voided") or order.get("deleted"):
         return CourseStage.VOIDED
-    checks = _live(order.get("checks"))
     if not checks:
         return CourseStage.VOIDED
     statuses = [c.get("paymentStatus") or "OPEN" for c in checks]
@@ -256,7 +270,7 @@ def derive_stage(order: Mapping[str, Any], menu: MenuIndex, *, allergy_item_name
         return CourseStage.CLOSED
     if all(s in ("PAID", "CLOSED") for s in statuses):
         return CourseStage.PAID
-    courses = {menu.course_of(s) for c in checks for s in _food_selections(c, menu, allergy_item_name)}
+    courses = {menu.course_of(s) for lines in food for s in lines}
     if not courses:
         return CourseStage.OPENED
     if COURSE_DESSERT in courses:
@@ -285,15 +299,21 @@ def order_from_json(record: Any, menu: MenuIndex, *, allergy_item_name: str = "A
     first_check = checks[0] if checks else (checks_raw[0] if checks_raw else {})
     subtotal = total = comps = Decimal(0)
     names: list[str] = []
-    for check in checks:
+    food_by_check: list[list[Mapping[str, Any]]] = []
+    allergy_note = False
+    for check in checks:  # each check's lines are read once: amounts, comps, food and the allergy alert
         subtotal += to_decimal(check.get("amount"), field="checks[].amount")
         total += to_decimal(check.get("totalAmount"), field="checks[].totalAmount")
         for discount in _live(check.get("appliedDiscounts")):
             comps += to_decimal(discount.get("discountAmount"), field="appliedDiscounts[].discountAmount")
-        for selection in _live(check.get("selections")):
+        lines = _live(check.get("selections"))
+        for selection in lines:
             for discount in _live(selection.get("appliedDiscounts")):
                 comps += to_decimal(discount.get("discountAmount"), field="appliedDiscounts[].discountAmount")
-        for selection in _food_selections(check, menu, allergy_item_name):
+        food, alert = _check_lines(lines, menu, allergy_item_name)
+        food_by_check.append(food)
+        allergy_note = allergy_note or alert
+        for selection in food:
             name = selection.get("displayName")
             if not isinstance(name, str) or not name.strip():
                 name = menu.name_by_item.get(_guid_of(selection.get("item")) or "", "")
@@ -301,18 +321,13 @@ def order_from_json(record: Any, menu: MenuIndex, *, allergy_item_name: str = "A
                 names.append(name.strip())
     voided = opt_bool(order, "voided") or opt_bool(order, "deleted")
     check_guids = tuple(c["guid"] for c in checks if isinstance(c.get("guid"), str) and c["guid"])
-    allergy_note = any(
-        _is_allergy_alert(selection, menu, allergy_item_name)
-        for check in checks
-        for selection in _live(check.get("selections"))
-    )
     return RemoteOrder(
         guid=guid,
         external_id=_strip_prefix(opt_str(order, "externalId", allow_int=False)),
         table_guid=ref_guid(order, "table"),
         number_of_guests=opt_int(order, "numberOfGuests"),
         opened_at=opt_timestamp(order, "openedDate"),
-        stage=derive_stage(order, menu, allergy_item_name=allergy_item_name),
+        stage=_stage(order, checks, food_by_check, menu),
         server_guid=ref_guid(order, "server"),
         tab_name=(text(first_check, "tabName") if isinstance(first_check, Mapping) else "").strip(),
         modified_at=opt_timestamp(order, "modifiedDate"),
