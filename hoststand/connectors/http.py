@@ -312,11 +312,21 @@ class VendorHttp:
             self.rules, response, write=method not in _READ_METHODS, path=response.request.url.path, what=what
         )
 
-    def json(self, response: httpx.Response, *, what: str | None = None) -> Any:
+    def json(self, response: httpx.Response, *, what: str | None = None, shape: Any = None) -> Any:
         """Parse a 2xx body. Unparseable: for a write it may have landed (UncertainOutcome), for a read Unavailable.
 
         Numbers with a fraction come back as floats: `fields.to_decimal` turns one back into the exact amount
-        through its shortest repr, which is exact for any amount of up to 15 significant digits."""
+        through its shortest repr, which is exact for any amount of up to 15 significant digits.
+
+        `shape`: a msgspec decoder for the part of the document the adapter reads (e.g.
+        `toast_shapes.ORDERS_PAGE`); a body that does not fit it is parsed in full as usual."""
+        if shape is not None:
+            from msgspec import MsgspecError  # (loaded with the shape's module already)
+
+            try:
+                return shape.decode(response.content)
+            except MsgspecError:
+                pass
         try:
             return orjson.loads(response.content)  # several times faster than json on the big pulls
         except orjson.JSONDecodeError:

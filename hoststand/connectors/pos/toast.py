@@ -62,6 +62,7 @@ from hoststand.connectors.base import (
     Unavailable,
     UncertainOutcome,
 )
+from hoststand.connectors.pos.toast_shapes import ORDERS_PAGE
 from hoststand.connectors.fields import (
     MalformedRecord,
     opt_bool,
@@ -760,7 +761,7 @@ class ToastAdapter:
 
     async def _bulk_page(self, params: Mapping[str, Any], page: int, *, what: str) -> list[Any]:
         response = await self._call("GET", BULK_PATH, params={**params, "pageSize": BULK_PAGE_SIZE, "page": page}, what=what)
-        items = await asyncio.to_thread(self._http.json, response, what=what)  # off the UI loop
+        items = await asyncio.to_thread(self._http.json, response, what=what, shape=ORDERS_PAGE)  # off the UI loop
         if not isinstance(items, list):
             raise Unavailable(VENDOR, f"{what}: the answer was not a list")
         return items

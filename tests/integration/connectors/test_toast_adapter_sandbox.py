@@ -296,3 +296,23 @@ def test_orders_of_the_evening_and_modified_since(sandbox, clock):
     closed = [o for o in everything if o.stage is C.CLOSED]
     assert all(o.total > 0 and o.closed_at for o in closed)
     assert [o.guid for o in since] == [new.guid]
+
+
+def test_orders_decoded_by_their_shape_map_exactly_as_the_full_documents(sandbox, clock):
+    """`ordersBulk` pages are decoded against toast_shapes.ORDERS_PAGE (only the fields the adapter reads): every
+    order of the night must map to the very same RemoteOrder as its full document does."""
+    from hoststand.connectors.pos.toast import order_from_json
+
+    async def scenario():
+        adapter = toast(sandbox, clock)
+        try:
+            pulled = await adapter.pull_orders(business_date=TONIGHT)
+            return pulled, adapter._menu, adapter.allergy_item_name
+        finally:
+            await adapter.aclose()
+
+    pulled, menu, allergy_item = run(scenario())
+    full = {o["guid"]: o for o in sandbox.state()["toast"]["orders"] if o["businessDate"] == 20261127}
+    assert len(pulled) == len(full) > 20
+    for order in pulled:
+        assert order == order_from_json(full[order.guid], menu, allergy_item_name=allergy_item)
