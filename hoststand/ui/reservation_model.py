@@ -179,7 +179,7 @@ class ReservationTableModel(QAbstractTableModel):
         changed: list[int] = []
         for i, old in enumerate(self._rows):
             new = wanted[old.id]
-            if new != old:
+            if new is not old and new != old:  # (an unchanged row is usually the very same object)
                 self._rows[i] = new
                 changed.append(i)
         last_col = len(Column) - 1
