@@ -35,10 +35,11 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import text
 from sqlmodel import Session, col, func, select
 
 from hoststand.domain.model import ActionState, ActionTarget, OutboxAction
+from hoststand.store import repos
 from hoststand.store.engine import Store
 from hoststand.store.rows import OutboxRow
 from hoststand.store.types import JSONText, UTCDateTime
@@ -128,18 +129,16 @@ def enqueue(
         reservation_id=reservation_id,
         table_id=table_id,
     )
-    # a Core insert, not an ORM object and a flush: a pull that opens a few dozen placeholder tickets in one
-    # transaction would otherwise pay a flush of the whole unit of work for each
-    result = s.execute(
-        insert(OutboxRow.__table__).values(
-            id=action.id, kind=kind, target=target.value, order_key=order_key, payload=payload,
-            state=ActionState.PENDING.value, attempts=0, uncertain=False, created_at=now, next_attempt_at=now,
-            claimed_at=None, settled_at=None, last_error=None, outcome={}, reservation_id=reservation_id,
-            table_id=table_id,
-        )
-    )
+    # a plain insert, not an ORM object and a flush of the unit of work: a pull that opens a few dozen
+    # placeholder tickets in one transaction paid several milliseconds each
+    seq = repos.insert_row(s, OutboxRow, dict(
+        id=action.id, kind=kind, target=target.value, order_key=order_key, payload=payload,
+        state=ActionState.PENDING.value, attempts=0, uncertain=False, created_at=now, next_attempt_at=now,
+        claimed_at=None, settled_at=None, last_error=None, outcome={}, reservation_id=reservation_id,
+        table_id=table_id,
+    ))
     kill_point("command")  # test hook: inside the command's transaction, with this action written but not committed
-    return replace(action, seq=int(result.inserted_primary_key[0]))
+    return replace(action, seq=int(seq))
 
 
 def get(s: Session, action_id: str) -> OutboxAction | None:

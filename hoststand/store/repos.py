@@ -141,17 +141,36 @@ def _upsert(s: Session, row_type, values: list[dict], key: str = "id") -> None:
     table = row_type.__table__
     conn = s.connection()
     if new:
-        given = list(new[0])
-        # a column left out takes its default, as a Core insert would give it (all are plain values)
-        defaults = {c.name: c.default.arg for c in table.c
-                    if c.name not in given and c.default is not None and not c.default.is_callable}
-        sql, convert = _bulk_sql(table, "insert", (*given, *defaults), key)
+        sql, convert, defaults = _insert_sql(table, tuple(new[0]))
         conn.exec_driver_sql(sql, [convert({**defaults, **v}) for v in new])
     if old:
         columns = [c for c in old[0] if c != key]
         sql, convert = _bulk_sql(table, "update", tuple(columns), key)
         conn.exec_driver_sql(sql, [convert({**v, "_key": v[key]}) for v in old])
     s.expire_all()  # objects loaded earlier in this session must not hide the new values
+
+
+def insert_row(s: Session, row_type, values: dict) -> int:  # noqa: ANN001
+    """Insert one row with a plain statement (no ORM object, no unit-of-work flush), after flushing what
+    the session holds; returns its rowid. For rows written many times in one transaction (a pull's
+    placeholder tickets and their outbox actions)."""
+    s.flush()
+    sql, convert, defaults = _insert_sql(row_type.__table__, tuple(values))
+    return s.connection().exec_driver_sql(sql, convert({**defaults, **values})).lastrowid
+
+
+def _insert_sql(table, given: tuple[str, ...]):  # noqa: ANN001, ANN202
+    """`_bulk_sql` for an insert of the `given` columns; a column left out takes its default, as a Core insert
+    would give it (all the tables' defaults are plain values): (sql, convert, those defaults)."""
+    defaults = _defaults(table, given)
+    sql, convert = _bulk_sql(table, "insert", (*given, *defaults), "")
+    return sql, convert, defaults
+
+
+@functools.lru_cache(maxsize=64)
+def _defaults(table, given: tuple[str, ...]) -> dict:  # noqa: ANN001
+    return {c.name: c.default.arg for c in table.c
+            if c.name not in given and c.default is not None and not c.default.is_callable}
 
 
 @functools.lru_cache(maxsize=64)
@@ -513,6 +532,14 @@ def save_ticket(s: Session, t: Ticket, *, business_date: int | None = None) -> N
         for k, v in values.items():
             setattr(row, k, v)
         s.add(row)
+
+
+def insert_ticket(s: Session, t: Ticket, *, business_date: int | None = None) -> None:
+    """A new ticket (its id unknown to the store), written with a plain insert (`insert_row`)."""
+    values = {"id": t.id, **_ticket_values(t)}
+    if business_date is not None:
+        values["business_date"] = business_date
+    insert_row(s, TicketRow, values)
 
 
 def get_ticket(s: Session, ticket_id: str) -> Ticket | None:

@@ -105,7 +105,7 @@ def open_placeholder(
         tab_name=tab_name,
         placeholder=True,
     )
-    repos.save_ticket(s, ticket, business_date=service_day.business_date_int(business_day))
+    repos.insert_ticket(s, ticket, business_date=service_day.business_date_int(business_day))
     outbox.enqueue(
         s,
         kind="pos.open_ticket",
