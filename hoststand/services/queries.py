@@ -31,7 +31,6 @@ from hoststand.domain.settings import RestaurantSettings
 from hoststand.store import outbox, repos
 from hoststand.store.engine import Store
 from hoststand.sync.health import HealthMonitor
-from hoststand.sync.puller import FEED_POS_ORDERS, FEED_RESERVATIONS
 from hoststand.sync.tables import TableIdentity
 from hoststand.services.views import (
     ApiHealthView,
@@ -43,6 +42,13 @@ from hoststand.services.views import (
     ReservationRow,
     TableView,
 )
+
+# The puller's feed names (`hoststand.sync.puller.FEED_*`; tests/ui/test_start_up.py checks
+# they agree). Not imported from there: that module brings the vendors' merge code (phone numbers, …) into
+# the app's start-up, before the first paint, and the screens only read these two feeds.
+FEED_RESERVATIONS = "booking.reservations"
+FEED_POS_ORDERS = "pos.orders"
+
 
 @dataclass(frozen=True)
 class NightData:
@@ -82,6 +88,7 @@ class FloorQueries:
         self.clock = clock
         self.health = health
         self._table_names = {t.id: t.name for t in layout.tables}
+        self._rows: dict[str, tuple] = {}  # by reservation id: (party, guest, facts, the list row built from them)
 
     # ------------------------------------------------------------------------------------- basics
 
@@ -183,13 +190,30 @@ class FloorQueries:
     def _row(
         self, r: Reservation, g: Guest | None, pending: bool, now: datetime, off_plan: str | None = None
     ) -> ReservationRow:
-        allergies = party_allergies(g, r)
         late = 0
         if r.status is S.BOOKED and now > r.start:
             late = int((now - r.start).total_seconds() // 60)
         seated_min = None
         if r.status is S.SEATED and r.seated_at:
             seated_min = max(0, int((now - r.seated_at).total_seconds() // 60))
+        suspect = r.status is S.BOOKED and now > r.start + self.settings.no_show_grace
+        # the store hands back the very same party and guest objects while their rows are unchanged
+        # (repos._Built): then the row is the one built last time, unless the minute or the queue moved it
+        facts = (pending, late, seated_min, suspect, off_plan)
+        seen = self._rows.get(r.id)
+        if seen is not None and seen[0] is r and seen[1] is g and seen[2] == facts:
+            return seen[3]
+        row = self._build_row(r, g, pending, late, seated_min, suspect, off_plan)
+        if len(self._rows) > 20_000:
+            self._rows.clear()
+        self._rows[r.id] = (r, g, facts, row)
+        return row
+
+    def _build_row(
+        self, r: Reservation, g: Guest | None, pending: bool, late: int, seated_min: int | None, suspect: bool,
+        off_plan: str | None,
+    ) -> ReservationRow:
+        allergies = party_allergies(g, r)
         return ReservationRow(
             id=r.id,
             time_local=service_day.local(r.start, self.settings.tz),
@@ -207,7 +231,7 @@ class FloorQueries:
             pending=pending,
             minutes_late=late,
             seated_minutes=seated_min,
-            no_show_suspect=r.status is S.BOOKED and now > r.start + self.settings.no_show_grace,
+            no_show_suspect=suspect,
             guest_request=r.guest_request,
         )
 
