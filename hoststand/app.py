@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hoststand.config import Config, default_data_dir
 from hoststand.connectors.base import BookingPort, Credentials, PosPort
@@ -29,8 +30,10 @@ from hoststand.domain.settings import RestaurantSettings
 from hoststand.services import HostService
 from hoststand.store import Store, StoreError, open_store
 from hoststand.sync.health import HealthMonitor
-from hoststand.sync.process import SyncProcess
-from hoststand.sync.runner import SyncEngine
+
+if TYPE_CHECKING:  # imported where used: the sync engine brings the vendor merge code, not needed to show the cache
+    from hoststand.sync.process import SyncProcess
+    from hoststand.sync.runner import SyncEngine
 
 log = logging.getLogger(__name__)
 CACHE_NAME = "hoststand.sqlite"
@@ -120,6 +123,8 @@ def build_local_core(*, settings: RestaurantSettings, layout: FloorLayout, store
 
 def attach_sync(core: Core, booking: BookingPort, pos: PosPort, *, pull_interval: float = 15.0) -> SyncEngine:
     """Connect the core to the vendors: the puller, replayer and prober, sharing the core's bus and health."""
+    from hoststand.sync.runner import SyncEngine
+
     engine = SyncEngine(
         core.store,
         booking,
@@ -172,6 +177,8 @@ def worker_config(
 def attach_sync_process(core: Core, config: dict) -> SyncProcess:
     """Connect the core to the vendors through the sync process (sync/process.py): the same engine as
     `attach_sync`, in a child process, so that pulls never stall the screen."""
+    from hoststand.sync.process import SyncProcess
+
     engine = SyncProcess(
         config,
         bus=core.bus,
@@ -203,9 +210,11 @@ def build_core(
 def tune_runtime() -> None:
     """Once the window is built: move everything start-up created out of the garbage collector's sight
     (`gc.freeze`), so a full collection during service scans only what the evening creates. Without it a
-    full collection walks Qt's and SQLAlchemy's start-up objects too and can freeze the screen ~0.25 s."""
+    full collection walks Qt's and SQLAlchemy's start-up objects too and can freeze the screen ~0.25 s.
+    The collector runs from here on (`hoststand run` keeps it off until the window is up: cli._run)."""
     gc.collect()
     gc.freeze()
+    gc.enable()
 
 
 def run_app(config: Config, *, data_dir: Path | None = None, sync_in_process: bool = False) -> int:
@@ -273,8 +282,7 @@ def run_gui(
     async def main() -> None:
         closed = asyncio.Event()
         app.aboutToQuit.connect(closed.set)
-        window.refresh_all()
-        window.show()
+        window.show()  # the window read the cache when it was built
         if page != "host":
             window.show_page(page)
         await asyncio.sleep(0)  # let the first frame paint before anything heavier

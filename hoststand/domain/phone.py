@@ -2,15 +2,14 @@
 
 Uses `phonenumbers` (Google's libphonenumber metadata). A number is accepted when its length is possible
 for its country, not only when its range is assigned, so the 555 numbers of demos and tests pass.
+`phonenumbers` is imported on the first number parsed, not with this module: the app's start-up shows no
+phone number before its first paint.
 """
 
 from __future__ import annotations
 
 import functools
 import unicodedata
-
-import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberFormat
 
 _MAX_INPUT = 64  # longer input is not a phone number; refuse it before parsing
 
@@ -26,6 +25,9 @@ def normalize_phone(raw: str | None, default_region: str = "US") -> str | None:
     text = raw.strip()
     if not text or len(text) > _MAX_INPUT or not any(ch.isdigit() for ch in text):
         return None
+    import phonenumbers
+    from phonenumbers import NumberParseException, PhoneNumberFormat
+
     try:
         number = phonenumbers.parse(text, default_region)
     except NumberParseException:
@@ -41,6 +43,9 @@ def format_phone(e164: str | None, home_region: str = "US") -> str:
     """
     if not e164:
         return ""
+    import phonenumbers
+    from phonenumbers import NumberParseException, PhoneNumberFormat
+
     try:
         number = phonenumbers.parse(e164, home_region)
     except NumberParseException:

@@ -1,9 +1,16 @@
-"""`HostService`: the one object the UI talks to. Commands, queries, change notifications, sync controls."""
+"""`HostService`: the one object the UI talks to. Commands, queries, change notifications, sync controls.
+
+The services of the other screens (`pacing`, `waitlist`, `reconciliation`) are built on first use: the app
+shows the host stand first and builds those screens after its first paint, so their modules are not imported
+before it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from hoststand.domain.clock import Clock
 from hoststand.domain.events import Change, ChangeBus
@@ -14,9 +21,11 @@ from hoststand.sync.health import HealthMonitor
 from hoststand.services.commands import HostCommands
 from hoststand.services.queries import FloorQueries
 from hoststand.services.operations import OperationsService
-from hoststand.services.pacing import PacingQueries
-from hoststand.services.reconciliation import ReconciliationService
-from hoststand.services.waitlist import WaitlistService
+
+if TYPE_CHECKING:
+    from hoststand.services.pacing import PacingQueries
+    from hoststand.services.reconciliation import ReconciliationService
+    from hoststand.services.waitlist import WaitlistService
 
 
 class HostService:
@@ -39,17 +48,34 @@ class HostService:
         self.bus = bus
         self.commands = HostCommands(store, layout=layout, settings=settings, clock=clock, bus=bus, tab_name_max=tab_name_max)
         self.queries = FloorQueries(store, layout=layout, settings=settings, clock=clock, health=health)
-        self.reconciliation = ReconciliationService(
-            store, layout=layout, settings=settings, clock=clock, bus=bus, commands=self.commands
-        )
         self.operations = OperationsService(
             store, layout=layout, settings=settings, clock=clock, bus=bus, commands=self.commands, queries=self.queries
         )
-        self.pacing = PacingQueries(store, layout=layout, settings=settings, clock=clock, bus=bus)
-        self.waitlist = WaitlistService(
-            store, layout=layout, settings=settings, clock=clock, bus=bus, commands=self.commands, pacing=self.pacing
-        )
         self._refresh = refresh
+
+    # the other screens' services, built on first use (see the module docstring)
+    @cached_property
+    def reconciliation(self) -> ReconciliationService:
+        from hoststand.services.reconciliation import ReconciliationService
+
+        return ReconciliationService(
+            self.store, layout=self.layout, settings=self.settings, clock=self.clock, bus=self.bus, commands=self.commands
+        )
+
+    @cached_property
+    def pacing(self) -> PacingQueries:
+        from hoststand.services.pacing import PacingQueries
+
+        return PacingQueries(self.store, layout=self.layout, settings=self.settings, clock=self.clock, bus=self.bus)
+
+    @cached_property
+    def waitlist(self) -> WaitlistService:
+        from hoststand.services.waitlist import WaitlistService
+
+        return WaitlistService(
+            self.store, layout=self.layout, settings=self.settings, clock=self.clock, bus=self.bus,
+            commands=self.commands, pacing=self.pacing,
+        )
 
     # queries (each may be given one `night()` read to share, as the screens do)
     def night(self):
@@ -125,8 +151,10 @@ class HostService:
             self._refresh()
 
     def close(self) -> None:
-        """Stop listening to change events (the pacing view's caches)."""
-        self.pacing.close()
+        """Stop listening to change events (the pacing view's caches, when they were built)."""
+        pacing = self.__dict__.get("pacing")
+        if pacing is not None:
+            pacing.close()
 
     def now_local(self):
         from hoststand.domain import service_day

@@ -10,10 +10,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from pydantic import ConfigDict
 from sqlalchemy import Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from hoststand.store.types import JSONText, UTCDateTime
+
+
+def _lazy() -> ConfigDict:
+    """Each row's config: pydantic builds a row's validator on first use, not when this module is imported (at
+    the app's start-up, before its first paint). Table rows are never validated here (SQLModel constructs them
+    without validation, and SQLAlchemy loads them), so that use does not come."""
+    return ConfigDict(defer_build=True)
 
 
 def _dt(nullable: bool = True, index: bool = False) -> Any:
@@ -25,6 +33,7 @@ def _json(default_factory=list) -> Any:
 
 
 class GuestRow(SQLModel, table=True):
+    model_config = _lazy()
     __tablename__ = "guest"
     __table_args__ = (UniqueConstraint("source", "external_id", name="uq_guest_source_ext"),)
 
@@ -52,6 +61,7 @@ class GuestRow(SQLModel, table=True):
 
 
 class ReservationRow(SQLModel, table=True):
+    model_config = _lazy()
     __tablename__ = "reservation"
     __table_args__ = (
         UniqueConstraint("source", "external_id", name="uq_reservation_source_ext"),
@@ -90,6 +100,7 @@ class ReservationRow(SQLModel, table=True):
 
 
 class PosServiceAreaRow(SQLModel, table=True):
+    model_config = _lazy()
     __tablename__ = "pos_service_area"
 
     guid: str = Field(primary_key=True)
@@ -98,6 +109,7 @@ class PosServiceAreaRow(SQLModel, table=True):
 
 
 class PosTableRow(SQLModel, table=True):
+    model_config = _lazy()
     __tablename__ = "pos_table"
 
     guid: str = Field(primary_key=True)
@@ -108,6 +120,7 @@ class PosTableRow(SQLModel, table=True):
 
 
 class ServerRow(SQLModel, table=True):
+    model_config = _lazy()
     __tablename__ = "server"
 
     id: str = Field(primary_key=True)  # POS employee guid
@@ -118,6 +131,7 @@ class ServerRow(SQLModel, table=True):
 
 
 class TicketRow(SQLModel, table=True):
+    model_config = _lazy()
     __tablename__ = "ticket"
     __table_args__ = (
         Index("ix_ticket_table", "table_id"),
@@ -149,6 +163,7 @@ class TicketRow(SQLModel, table=True):
 
 class OutboxRow(SQLModel, table=True):
     """One action waiting for, being sent to, or settled with a vendor (DESIGN.md §4)."""
+    model_config = _lazy()
 
     __tablename__ = "outbox"
     __table_args__ = (
@@ -176,6 +191,7 @@ class OutboxRow(SQLModel, table=True):
 
 
 class ConflictRow(SQLModel, table=True):
+    model_config = _lazy()
     __tablename__ = "conflict"
 
     id: str = Field(primary_key=True)
@@ -191,6 +207,7 @@ class ConflictRow(SQLModel, table=True):
 
 
 class AuditRow(SQLModel, table=True):
+    model_config = _lazy()
     __tablename__ = "audit"
 
     id: str = Field(primary_key=True)
@@ -204,6 +221,7 @@ class AuditRow(SQLModel, table=True):
 
 class UndoRow(SQLModel, table=True):
     """The host's recent transitions, newest last; undo reverts the newest one not yet reverted."""
+    model_config = _lazy()
 
     __tablename__ = "undo"
 
@@ -219,6 +237,7 @@ class UndoRow(SQLModel, table=True):
 
 class WaitlistRow(SQLModel, table=True):
     """v2: walk-in parties waiting for a table."""
+    model_config = _lazy()
 
     __tablename__ = "waitlist"
 
@@ -245,6 +264,7 @@ class WaitlistRow(SQLModel, table=True):
 
 class TableBlockRow(SQLModel, table=True):
     """v2: a table the manager took out of service (broken chair, private event)."""
+    model_config = _lazy()
 
     __tablename__ = "table_block"
 
@@ -256,6 +276,7 @@ class TableBlockRow(SQLModel, table=True):
 
 class SyncStateRow(SQLModel, table=True):
     """Per-feed bookkeeping: the delta watermark and when the feed last succeeded."""
+    model_config = _lazy()
 
     __tablename__ = "sync_state"
 

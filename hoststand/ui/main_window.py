@@ -21,9 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QInputDialog,
     QMenu,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -37,12 +35,7 @@ from hoststand.services.views import CommandResult
 from hoststand.ui import theme
 from hoststand.ui.bridge import ChangeBridge
 from hoststand.ui.pages import Page, PageBar
-from hoststand.ui.conflicts_page import ConflictsPage
-from hoststand.ui.pacing_page import PacingPage
-from hoststand.ui.queue_page import QueuePage
-from hoststand.ui.reconciliation_page import ReconciliationPage
 from hoststand.ui.sheet import add_print_action
-from hoststand.ui.waitlist_page import WaitlistPage
 from hoststand.ui.view_loader import ALL_TOPICS, Snapshot, ViewLoader, load_snapshot
 from hoststand.ui.details_panel import DetailsPanel
 from hoststand.ui.floor_plan import FloorPlanView
@@ -56,7 +49,34 @@ LIST_SHARE = 0.44  # the plan is limited by its height at 16:10, so the list can
 TICK_MS = 20_000  # minutes seated, lateness and the clock move on even when nothing else changes
 MESSAGE_MS = 8_000
 ERROR_MS = 15_000
+DEFERRED_PAGE_GAP_MS = 30  # between two pages built after the first paint
 
+
+
+def _offers(service, name: str) -> bool:  # noqa: ANN001
+    """Whether the service has that part, without building it (`HostService` builds the services of the other
+    screens on first use)."""
+    if name in getattr(service, "__dict__", {}):
+        return service.__dict__[name] is not None
+    return getattr(type(service), name, None) is not None
+
+
+def _queue_page(ops) -> Page:  # noqa: ANN001 - an OperationsService
+    from hoststand.ui.queue_page import QueuePage
+
+    return QueuePage(ops)
+
+
+def _conflicts_page(ops) -> Page:  # noqa: ANN001
+    from hoststand.ui.conflicts_page import ConflictsPage
+
+    return ConflictsPage(ops)
+
+
+def _report_page(report, on_result: Callable) -> Page:  # noqa: ANN001 - a ReconciliationService
+    from hoststand.ui.reconciliation_page import ReconciliationPage
+
+    return ReconciliationPage(report, on_result=on_result)
 
 
 class MessageBar(QWidget):
@@ -160,6 +180,8 @@ class MainWindow(QMainWindow):
         self.pages.setObjectName("pages")
         self.pages.addWidget(self.split)
         self._pages: dict[str, Page] = {}
+        self._deferred: dict[str, Callable[[], Page]] = {}  # pages built after the first paint (_add_pages)
+        self._closed = False
 
         central = QWidget()
         central.setObjectName("central")
@@ -268,33 +290,66 @@ class MainWindow(QMainWindow):
     # -------------------------------------------------------------------------------- pages
 
     def _add_pages(self) -> None:
-        """The screens besides the host stand, each over its part of the service."""
-        waitlist = getattr(self.service, "waitlist", None)
-        if waitlist is not None:
-            page = WaitlistPage(waitlist, self.service)
-            page.command_done.connect(lambda _result: self.refresh_all())
-            self.add_page("waitlist", "Waitlist", page)
-        pacing = getattr(self.service, "pacing", None)
-        if pacing is not None:
-            page = PacingPage(pacing, self.service)
-            page.command_done.connect(lambda _result: self.refresh_all())
-            self.add_page("pacing", "Pacing", page)
+        """The screens besides the host stand, each over its part of the service.
+
+        Their buttons are placed now; the pages themselves (and their modules) are built once the floor plan
+        has painted for the first time, or at once when one is asked for (`page`, `show_page`), so that they
+        never delay the first paint."""
+        if _offers(self.service, "waitlist"):
+            self._defer_page("waitlist", "Waitlist", self._waitlist_page)
+        if _offers(self.service, "pacing"):
+            self._defer_page("pacing", "Pacing", self._pacing_page)
         ops = getattr(self.service, "operations", None)
         if ops is not None:
-            self.add_page("queue", "Sync queue", QueuePage(ops))
-            self.add_page("conflicts", "Conflicts", ConflictsPage(ops))
+            self._defer_page("queue", "Sync queue", lambda: _queue_page(ops))
+            self._defer_page("conflicts", "Conflicts", lambda: _conflicts_page(ops))
             add_print_action(self, ops)
-        report = getattr(self.service, "reconciliation", None)
-        if report is not None:
-            self.add_page("report", "Night report", ReconciliationPage(report, on_result=self._after))
+        if _offers(self.service, "reconciliation"):
+            self._defer_page("report", "Night report", lambda: _report_page(self.service.reconciliation, self._after))
+        self.floor_view.first_painted.connect(lambda: QTimer.singleShot(0, self, self._build_deferred_pages))
+
+    def _waitlist_page(self) -> Page:
+        from hoststand.ui.waitlist_page import WaitlistPage
+
+        page = WaitlistPage(self.service.waitlist, self.service)
+        page.command_done.connect(lambda _result: self.refresh_all())
+        return page
+
+    def _pacing_page(self) -> Page:
+        from hoststand.ui.pacing_page import PacingPage
+
+        page = PacingPage(self.service.pacing, self.service)
+        page.command_done.connect(lambda _result: self.refresh_all())
+        return page
+
+    def _defer_page(self, key: str, title: str, build: Callable[[], Page]) -> None:
+        self._deferred[key] = build
+        self.page_bar.add(key, title)
+
+    def _build_page(self, key: str) -> None:
+        build = self._deferred.pop(key, None)
+        if build is not None:
+            page = build()
+            self._pages[key] = page
+            self.pages.addWidget(page)
+
+    def _build_deferred_pages(self) -> None:
+        """One page per turn of the event loop (each takes 15-40 ms), so the host can already act between."""
+        if self._closed or not self._deferred:  # a page built now would start workers that nothing stops
+            return
+        self._build_page(next(iter(self._deferred)))
+        if self._deferred:
+            QTimer.singleShot(DEFERRED_PAGE_GAP_MS, self, self._build_deferred_pages)
 
     def add_page(self, key: str, title: str, page: Page) -> None:
         """Add a screen (waitlist, pacing, …) with its button under the header."""
+        self._deferred.pop(key, None)
         self._pages[key] = page
         self.pages.addWidget(page)
         self.page_bar.add(key, title)
 
     def page(self, key: str) -> Page | None:
+        self._build_page(key)
         return self._pages.get(key)
 
     def current_page(self) -> Page | None:
@@ -306,6 +361,7 @@ class MainWindow(QMainWindow):
         return next((k for k, p in self._pages.items() if p is page), "host")
 
     def show_page(self, key: str) -> None:
+        self._build_page(key)
         page = self._pages.get(key)
         self.page_bar.set_current(key if page is not None else "host")
         if page is None:
@@ -473,6 +529,8 @@ class MainWindow(QMainWindow):
         return f"{row.name} ({row.party_size})" if row else "this party"
 
     def _confirm(self, title: str, text: str, yes: str) -> bool:
+        from PySide6.QtWidgets import QMessageBox  # here: a dialog is never needed for the first paint
+
         box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=self)
         ok = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
         box.addButton("Keep it", QMessageBox.ButtonRole.RejectRole)
@@ -509,6 +567,8 @@ class MainWindow(QMainWindow):
     def ask_party_size(self, reservation_id: str, size: int | None = None) -> CommandResult | None:
         row = self.reservation_list.model.get(reservation_id)
         if size is None:
+            from PySide6.QtWidgets import QInputDialog  # here: a dialog is never needed for the first paint
+
             value, ok = QInputDialog.getInt(
                 self, "Party size", f"How many in {row.name if row else 'the party'}?", row.party_size if row else 2, 1, 50
             )
@@ -618,6 +678,7 @@ class MainWindow(QMainWindow):
         self._sized = self.isVisible()
 
     def closeEvent(self, event) -> None:  # noqa: ANN001
+        self._closed = True
         self.bridge.close()
         self.loader.close()
         for page in self._pages.values():  # pages reading off the GUI thread stop their workers

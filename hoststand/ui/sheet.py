@@ -20,23 +20,21 @@ import html
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt
-from PySide6.QtGui import (
-    QAction,
-    QColor,
-    QFont,
-    QGuiApplication,
-    QPageLayout,
-    QPageSize,
-    QPainter,
-    QPdfWriter,
-    QTextDocument,
-)
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt
+from PySide6.QtGui import QAction, QColor, QFont, QGuiApplication, QPainter
+from PySide6.QtWidgets import QWidget
 
-from hoststand.services.operations import FallbackSheet, SheetParty
 from hoststand.ui import theme
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QTextDocument
+
+    from hoststand.services.operations import FallbackSheet, SheetParty
+
+# The PDF's and the save dialog's Qt classes are imported where used: the main window imports this module for
+# `add_print_action` before its first paint, which needs none of them.
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +140,8 @@ def sheet_html(sheet: FallbackSheet) -> str:
 
 
 def sheet_document(sheet: FallbackSheet) -> QTextDocument:
+    from PySide6.QtGui import QTextDocument
+
     doc = QTextDocument()
     font = QFont(theme.FONT_FAMILY)
     font.setPointSizeF(FONT_PT)
@@ -159,6 +159,9 @@ def sheet_text(sheet: FallbackSheet) -> str:
 def write_sheet_pdf(sheet: FallbackSheet, path: str | Path) -> int:
     """Write the sheet as a PDF at `path` (landscape Letter); returns the number of pages. Needs a
     QGuiApplication (`ensure_gui_app`)."""
+    from PySide6.QtCore import QMarginsF
+    from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     writer = QPdfWriter(str(path))
@@ -225,6 +228,8 @@ def add_print_action(window: QWidget, ops) -> QAction:  # noqa: ANN001 - `ops` i
 
 def print_sheet_dialog(parent: QWidget, ops) -> Path | None:  # noqa: ANN001
     """Ask where to save the sheet, write it, and say so on the window's message bar when there is one."""
+    from PySide6.QtWidgets import QFileDialog
+
     sheet = ops.fallback_sheet()
     suggested = Path.home() / f"fallback-sheet-{sheet.service_date.isoformat()}.pdf"
     name, _ = QFileDialog.getSaveFileName(parent, "Save the fallback sheet", str(suggested), "PDF (*.pdf)")
