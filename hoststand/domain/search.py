@@ -37,10 +37,13 @@ _SPLIT = re.compile(r"[\s\-_/,&]+")
 @lru_cache(maxsize=8192)  # the same names are folded on every sort and every keystroke of a search
 def fold(text: str) -> str:
     """Lower case, without accents or apostrophes, whitespace collapsed: the form both sides compare in."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    bare = re.sub(r"['’`.]", "", bare)
-    return " ".join(bare.split())
+    bare = text.casefold()
+    if not bare.isascii():  # (plain ASCII has no accents to take off)
+        bare = "".join(ch for ch in unicodedata.normalize("NFKD", bare) if not unicodedata.combining(ch))
+    return " ".join(bare.translate(_DROPPED).split())
+
+
+_DROPPED = str.maketrans("", "", "'’`.")
 
 
 def _words(text: str) -> list[str]:

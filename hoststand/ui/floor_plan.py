@@ -585,10 +585,11 @@ class FloorPlanView(QGraphicsView):
                 added.append(item)
             else:
                 item.set_view(t)
-        if len(added) > REPAINT_BATCH:  # a big room arriving (the first pull): drafts at once, in full by batches
-            for item in added:
-                item.draft = True
+        if len(added) > REPAINT_BATCH:  # a big room arriving (the first pull): it appears a batch per frame
+            for item in added[REPAINT_BATCH:]:
+                item.setVisible(False)
                 self._to_repaint[id(item)] = item
+            self._unpainted_batch = 1  # the first batch is the one shown now
         if not self._repaint_timer.isActive():
             self._repaint_batch()
         extra = ", ".join(floor.unlinked_pos_tables)
@@ -624,7 +625,10 @@ class FloorPlanView(QGraphicsView):
             item = self._to_repaint.pop(key)
             if item.scene() is self._scene:
                 item.draft = False
-                item.update()
+                if item.isVisible():
+                    item.update()
+                else:
+                    item.setVisible(True)
         self._unpainted_batch = 1
         if self._to_repaint:
             self._repaint_timer.start()

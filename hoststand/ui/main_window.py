@@ -50,6 +50,9 @@ TICK_MS = 20_000  # minutes seated, lateness and the clock move on even when not
 MESSAGE_MS = 8_000
 ERROR_MS = 15_000
 DEFERRED_PAGE_GAP_MS = 30  # between two pages built after the first paint
+_PARTS = ("header", "undo_label", "rows", "floor", "party")  # what a snapshot may carry, in drawing order
+_STAGES = (("header", "undo_label"), ("rows",), ("floor",), ("party",))  # a background one: a stage per turn
+STAGE_GAP_MS = 8  # between two stages: a zero-delay timer runs before the paint the stage before asked for
 
 
 
@@ -181,6 +184,7 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.split)
         self._pages: dict[str, Page] = {}
         self._deferred: dict[str, Callable[[], Page]] = {}  # pages built after the first paint (_add_pages)
+        self._deferred_started = False
         self._closed = False
 
         central = QWidget()
@@ -203,7 +207,8 @@ class MainWindow(QMainWindow):
         self._add_pages()
 
         self.loader = ViewLoader(service, lambda: self._focus, self)
-        self.loader.loaded.connect(self._apply)
+        self.loader.loaded.connect(self._apply_in_stages)
+        self._staged: dict[str, Snapshot] = {}  # parts of background snapshots not drawn yet, by part
         self.loader.failed.connect(self._on_load_failed)
         self.bridge = ChangeBridge(service.subscribe, self)
         self.bridge.changed.connect(self._on_change)
@@ -306,7 +311,7 @@ class MainWindow(QMainWindow):
             add_print_action(self, ops)
         if _offers(self.service, "reconciliation"):
             self._defer_page("report", "Night report", lambda: _report_page(self.service.reconciliation, self._after))
-        self.floor_view.first_painted.connect(lambda: QTimer.singleShot(0, self, self._build_deferred_pages))
+        self.floor_view.first_painted.connect(self._start_deferred_pages)
 
     def _waitlist_page(self) -> Page:
         from hoststand.ui.waitlist_page import WaitlistPage
@@ -332,6 +337,15 @@ class MainWindow(QMainWindow):
             page = build()
             self._pages[key] = page
             self.pages.addWidget(page)
+
+    def pages_pending(self) -> bool:
+        """Whether some of the other screens are still to be built (see `_add_pages`)."""
+        return bool(self._deferred)
+
+    def _start_deferred_pages(self) -> None:
+        if not self._deferred_started:
+            self._deferred_started = True
+            QTimer.singleShot(0, self, self._build_deferred_pages)
 
     def _build_deferred_pages(self) -> None:
         """One page per turn of the event loop (each takes 15-40 ms), so the host can already act between."""
@@ -391,15 +405,52 @@ class MainWindow(QMainWindow):
         self._apply(snap)
 
     def _apply(self, snap: Snapshot) -> None:
-        if snap.has("header"):
+        """Draw all of `snap` now (a synchronous refresh: the host's own command shows at once)."""
+        for part in _PARTS:
+            if snap.has(part):
+                self._staged.pop(part, None)  # older than this
+                self._apply_part(part, snap)
+
+    def _apply_in_stages(self, snap: Snapshot) -> None:
+        """Draw a background snapshot a part per turn of the event loop (header and undo, the list, the floor,
+        the details), so the screen paints between them: during a big pull the list's thousand rows and the
+        plan's hundred and fifty tables in one go held the screen for 50-70 ms on a two-core terminal."""
+        start = not self._staged
+        for part in _PARTS:
+            if snap.has(part):
+                self._staged[part] = snap  # a newer snapshot's part replaces the older one not drawn yet
+        if start and self._staged:
+            QTimer.singleShot(STAGE_GAP_MS, self, self._apply_next_stage)
+
+    def _apply_next_stage(self) -> None:
+        if self._closed:
+            self._staged.clear()
+            return
+        for stage in _STAGES:
+            parts = [(part, self._staged.pop(part)) for part in stage if part in self._staged]
+            if parts:
+                for part, snap in parts:
+                    if snap.generation == self.loader.generation:  # nothing newer was drawn meanwhile
+                        self._apply_part(part, snap)
+                break
+        if self._staged:
+            QTimer.singleShot(STAGE_GAP_MS, self, self._apply_next_stage)
+
+    def staged(self) -> bool:
+        """Whether parts of a background snapshot wait to be drawn."""
+        return bool(self._staged)
+
+    def _apply_part(self, part: str, snap: Snapshot) -> None:
+        if part == "header":
             self.header.set_header(snap.header)
-        if snap.has("rows"):
+        elif part == "rows":
             self.reservation_list.set_rows(snap.rows)
-        if snap.has("floor"):
+        elif part == "floor":
             self.floor_view.set_floor(snap.floor)
-        if snap.has("party") and snap.focus == self._focus:
-            self._show_details(snap.party)
-        if snap.has("undo_label"):
+        elif part == "party":
+            if snap.focus == self._focus:
+                self._show_details(snap.party)
+        elif part == "undo_label":
             self._set_undo_label(snap.undo_label)
 
     def _on_load_failed(self, _what: str) -> None:
@@ -662,6 +713,8 @@ class MainWindow(QMainWindow):
     def showEvent(self, event) -> None:  # noqa: ANN001
         super().showEvent(event)
         self._size_panes()
+        if not self.floor_view.table_ids():  # an empty cache (a first start): no plan to paint first, and the
+            self._start_deferred_pages()    # pages must be built before the first pull, not in its middle
 
     def resizeEvent(self, event) -> None:  # noqa: ANN001
         super().resizeEvent(event)

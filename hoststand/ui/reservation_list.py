@@ -332,13 +332,18 @@ class ReservationListPanel(QWidget):
         room to the top; the finished early seating stays above, a scroll away."""
         if self._opened_at_now or self.search.text() or self.selected_id() is not None:
             return
-        for row in range(self.proxy.rowCount()):
-            r = self.proxy.index(row, 0).data(ROW_ROLE)
-            if r is not None and r.status.is_open:
-                self.view.scrollTo(self.proxy.index(row, 0), QAbstractItemView.ScrollHint.PositionAtTop)
-                # done once it took (the view may not have laid the rows out yet: the next refresh retries)
-                self._opened_at_now = row == 0 or self.view.verticalScrollBar().value() > 0
-                return
+        # the model keeps its rows in order and the proxy only filters (no search here): the first open row the
+        # proxy shows, found among the rows themselves rather than through a model index per row
+        for source_row, r in enumerate(self.model.rows()):
+            if not r.status.is_open:
+                continue
+            index = self.proxy.mapFromSource(self.model.index(source_row, 0))
+            if not index.isValid():
+                continue
+            self.view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtTop)
+            # done once it took (the view may not have laid the rows out yet: the next refresh retries)
+            self._opened_at_now = index.row() == 0 or self.view.verticalScrollBar().value() > 0
+            return
 
     def _update_counts(self) -> None:
         by_status = Counter(r.status for r in self.model.rows())  # one pass over a night of a thousand rows

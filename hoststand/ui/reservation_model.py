@@ -420,6 +420,8 @@ class ReservationFilterProxy(QSortFilterProxyModel):
         row = self._row(source_row)
         if row is None:
             return False
+        if not self._query:  # (called for every row a pull brings: the short way when nothing is searched)
+            return self._status.accepts(row.status)
         return self._status.accepts(row.status) and self.score(row) > 0
 
     def lessThan(self, left: _Index, right: _Index) -> bool:
