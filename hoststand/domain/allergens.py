@@ -199,7 +199,6 @@ def _canonical(token: str) -> str:
     return single
 
 
-@lru_cache(maxsize=1024)
 @lru_cache(maxsize=8192)
 def tokens(text: str) -> tuple[str, ...]:
     """Lower-case word tokens of `text`, plurals folded and slips corrected ("Penuts!" → ("peanut",)).
@@ -209,6 +208,7 @@ def tokens(text: str) -> tuple[str, ...]:
     return tuple(_canonical(t) for t in _TOKEN.findall(text.casefold()))
 
 
+@lru_cache(maxsize=8192)  # a pull reads the same notes again and again
 def detect_allergens(text: str) -> frozenset[Allergen]:
     """The allergen codes `text` mentions; empty for "no allergies", "none" or text about something else."""
     words = tokens(text)
@@ -243,12 +243,14 @@ _DIET_FORMS = tuple((name, tuple(_spaced(form) for form in forms)) for name, for
 _SEVERE_SPACED = tuple(_spaced(phrase) for phrase in sorted(_SEVERE_PHRASES))
 
 
+@lru_cache(maxsize=8192)  # a pull reads the same notes again and again
 def detect_dietary(text: str) -> tuple[str, ...]:
     """Diets and restrictions `text` mentions, as canonical names in a fixed order ("vegan", "halal", …)."""
     spaced = _spaced(tokens(text))
     return tuple(name for name, forms in _DIET_FORMS if any(form in spaced for form in forms))
 
 
+@lru_cache(maxsize=8192)  # a pull reads the same notes again and again
 def is_severe(text: str) -> bool:
     """Whether `text` says the allergy is severe: epipen, anaphylaxis, "severe", "deathly", "!!", traces…"""
     if "!!" in text:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Iterable
 
 _OCCASIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -26,7 +27,11 @@ _VIP_TIERS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 def occasion_from(tags: Iterable[str], *texts: str) -> str | None:
     """The occasion a visit celebrates: tags first, then the guest's words. None when there is none."""
-    tags = list(tags)
+    return _occasion(tuple(tags), texts)
+
+
+@lru_cache(maxsize=8192)  # a pull reads the same tags and notes again and again
+def _occasion(tags: tuple[str, ...], texts: tuple[str, ...]) -> str | None:
     for label, pattern in _OCCASIONS:
         if any(pattern.search(t) for t in tags):
             return label

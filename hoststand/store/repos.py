@@ -194,7 +194,7 @@ def _bulk_sql(table, kind: str, columns: tuple[str, ...], key: str):  # noqa: AN
     pairs = list(zip(names, procs, strict=True))
 
     def convert(row: dict) -> tuple:
-        return tuple(p(row[n]) if p is not None else row[n] for n, p in pairs)
+        return tuple([row[n] if p is None else p(row[n]) for n, p in pairs])
 
     return str(compiled), convert
 
