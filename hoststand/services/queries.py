@@ -88,7 +88,7 @@ class FloorQueries:
         self.clock = clock
         self.health = health
         self._table_names = {t.id: t.name for t in layout.tables}
-        self._rows: dict[str, tuple] = {}  # by reservation id: (party, guest, facts, the list row built from them)
+        self._list_rows: dict[str, tuple] = {}  # by reservation id: (party, guest, facts, the list row built from them)
 
     # ------------------------------------------------------------------------------------- basics
 
@@ -200,13 +200,13 @@ class FloorQueries:
         # the store hands back the very same party and guest objects while their rows are unchanged
         # (repos._Built): then the row is the one built last time, unless the minute or the queue moved it
         facts = (pending, late, seated_min, suspect, off_plan)
-        seen = self._rows.get(r.id)
+        seen = self._list_rows.get(r.id)
         if seen is not None and seen[0] is r and seen[1] is g and seen[2] == facts:
             return seen[3]
         row = self._build_row(r, g, pending, late, seated_min, suspect, off_plan)
-        if len(self._rows) > 20_000:
-            self._rows.clear()
-        self._rows[r.id] = (r, g, facts, row)
+        if len(self._list_rows) > 20_000:
+            self._list_rows.clear()
+        self._list_rows[r.id] = (r, g, facts, row)
         return row
 
     def _build_row(

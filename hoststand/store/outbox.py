@@ -31,7 +31,7 @@ import os
 import signal
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any
 
@@ -121,22 +121,18 @@ def enqueue(
         target=target,
         order_key=order_key,
         payload=dict(payload),
-        state=ActionState.PENDING,
-        attempts=0,
         created_at=now,
         next_attempt_at=now,
-        last_error=None,
         reservation_id=reservation_id,
         table_id=table_id,
     )
     # a plain insert, not an ORM object and a flush of the unit of work: a pull that opens a few dozen
     # placeholder tickets in one transaction paid several milliseconds each
-    seq = repos.insert_row(s, OutboxRow, dict(
-        id=action.id, kind=kind, target=target.value, order_key=order_key, payload=payload,
-        state=ActionState.PENDING.value, attempts=0, uncertain=False, created_at=now, next_attempt_at=now,
-        claimed_at=None, settled_at=None, last_error=None, outcome={}, reservation_id=reservation_id,
-        table_id=table_id,
-    ))
+    values = asdict(action)
+    del values["seq"]  # the store assigns it
+    values.update(target=target.value, state=action.state.value, uncertain=False, claimed_at=None, settled_at=None,
+                  outcome={})
+    seq = repos.insert_row(s, OutboxRow, values)
     kill_point("command")  # test hook: inside the command's transaction, with this action written but not committed
     return replace(action, seq=int(seq))
 

@@ -50,8 +50,8 @@ TICK_MS = 20_000  # minutes seated, lateness and the clock move on even when not
 MESSAGE_MS = 8_000
 ERROR_MS = 15_000
 DEFERRED_PAGE_GAP_MS = 30  # between two pages built after the first paint
-_PARTS = ("header", "undo_label", "rows", "floor", "party")  # what a snapshot may carry, in drawing order
-_STAGES = (("header", "undo_label"), ("rows",), ("floor",), ("party",))  # a background one: a stage per turn
+_STAGES = (("header", "undo_label"), ("rows",), ("floor",), ("party",))  # a background snapshot: a stage per turn
+_PARTS = tuple(part for stage in _STAGES for part in stage)  # what a snapshot may carry, in drawing order
 STAGE_GAP_MS = 8  # between two stages: a zero-delay timer runs before the paint the stage before asked for
 
 
@@ -435,10 +435,6 @@ class MainWindow(QMainWindow):
                 break
         if self._staged:
             QTimer.singleShot(STAGE_GAP_MS, self, self._apply_next_stage)
-
-    def staged(self) -> bool:
-        """Whether parts of a background snapshot wait to be drawn."""
-        return bool(self._staged)
 
     def _apply_part(self, part: str, snap: Snapshot) -> None:
         if part == "header":

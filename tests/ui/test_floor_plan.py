@@ -3,6 +3,7 @@ must not be missed."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 
@@ -143,6 +144,48 @@ def test_refreshes_update_items_in_place(qtbot):
     assert view.table_item("T0").view.state is TableState.MAINS
 
 
+class _Frames(QObject):
+    """Which tables the plan draws in full (`TableItem._paint_text` runs once per table drawn in full), with
+    a "|" where each paint of the plan begins, while `watching`."""
+
+    def __init__(self, view, monkeypatch) -> None:  # noqa: ANN001
+        super().__init__()
+        from hoststand.ui import floor_plan
+
+        self.view = view
+        self.painted: list[str] = []
+        original = floor_plan.TableItem._paint_text
+        monkeypatch.setattr(floor_plan.TableItem, "_paint_text",
+                            lambda item, *a: (self.painted.append(item.table_id), original(item, *a))[1])
+
+    def eventFilter(self, obj, event):  # noqa: N802
+        if event.type() == QEvent.Type.Paint:
+            self.painted.append("|")
+        return False
+
+    @contextmanager
+    def watching(self, qtbot):  # noqa: ANN001
+        """Mark every paint meanwhile, then let the queued batches be drawn."""
+        from hoststand.ui import floor_plan
+
+        self.view.viewport().installEventFilter(self)
+        try:
+            yield
+            for _ in range(80):
+                qtbot.wait(floor_plan.REPAINT_GAP_MS)
+                if not self.view._to_repaint:
+                    break
+            qtbot.wait(floor_plan.REPAINT_GAP_MS * 2)
+        finally:
+            self.view.viewport().removeEventFilter(self)
+
+    def per_frame(self) -> list[int]:
+        return [len(chunk) for chunk in "".join("x" if t != "|" else "|" for t in self.painted).split("|")]
+
+    def drawn(self) -> set[str]:
+        return {t for t in self.painted if t != "|"}
+
+
 def test_a_big_room_arriving_appears_a_batch_per_frame(qtbot, monkeypatch):
     """The first pull brings 150 tables into an empty plan: they appear a batch per frame, so no frame draws
     more than a batch of them, and within a few frames every one is on the plan, drawn in full."""
@@ -153,31 +196,13 @@ def test_a_big_room_arriving_appears_a_batch_per_frame(qtbot, monkeypatch):
     view.resize(1000, 800)
     view.show()
     qtbot.waitExposed(view)
-    painted: list[str] = []
-    original = floor_plan.TableItem._paint_text  # called once per table drawn in full
-    monkeypatch.setattr(floor_plan.TableItem, "_paint_text",
-                        lambda self, *a: (painted.append(self.table_id), original(self, *a))[1])
-
-    class Frames(QObject):
-        def eventFilter(self, obj, event):  # noqa: N802
-            if event.type() == QEvent.Type.Paint:
-                painted.append("|")
-            return False
-
-    marker = Frames()
-    view.viewport().installEventFilter(marker)
+    frames = _Frames(view, monkeypatch)
     floor = _floor(150)
-    view.set_floor(floor)
-    assert len(view.table_ids()) == 150
-    for _ in range(80):
-        qtbot.wait(floor_plan.REPAINT_GAP_MS)
-        if not view._to_repaint:
-            break
-    qtbot.wait(floor_plan.REPAINT_GAP_MS * 2)
-    view.viewport().removeEventFilter(marker)
-    frames = [len(chunk) for chunk in "".join("x" if t != "|" else "|" for t in painted).split("|")]
-    assert max(frames) <= floor_plan.REPAINT_BATCH
-    assert {t for t in painted if t != "|"} == {t.id for t in floor.tables}  # each drawn in full in the end
+    with frames.watching(qtbot):
+        view.set_floor(floor)
+        assert len(view.table_ids()) == 150
+    assert max(frames.per_frame()) <= floor_plan.REPAINT_BATCH
+    assert frames.drawn() == {t.id for t in floor.tables}  # each drawn in full in the end
     assert all(view.table_item(t.id).isVisible() and not view.table_item(t.id).draft for t in floor.tables)
 
 
@@ -194,51 +219,27 @@ def test_many_tables_changing_or_a_refit_are_drawn_a_batch_per_frame(qtbot, monk
     view.set_floor(floor)
     qtbot.waitExposed(view)
     qtbot.wait(50)
-    painted: list[str] = []
-    original = floor_plan.TableItem._paint_text  # called once per table drawn
-    monkeypatch.setattr(floor_plan.TableItem, "_paint_text",
-                        lambda self, *a: (painted.append(self.table_id), original(self, *a))[1])
+    frames = _Frames(view, monkeypatch)
     seated = replace(floor, tables=tuple(replace(t, state=TableState.SEATED, party_name="Guest", covers=2)
                                          for t in floor.tables))
     view.set_floor(seated)
     assert all(view.table_item(t.id).view.state is TableState.SEATED for t in floor.tables)  # the model is current
-
-    class Frames(QObject):  # a marker in `painted` at the start of every paint of the plan
-        def eventFilter(self, obj, event):  # noqa: N802
-            if event.type() == QEvent.Type.Paint:
-                painted.append("|")
-            return False
-
-    marker = Frames()
-    view.viewport().installEventFilter(marker)
-    for _ in range(60):
-        if not view._to_repaint:
-            break
-        qtbot.wait(floor_plan.REPAINT_GAP_MS)
-    qtbot.wait(floor_plan.REPAINT_GAP_MS * 2)
-    view.viewport().removeEventFilter(marker)
-    frames = [len(chunk) for chunk in "".join("x" if t != "|" else "|" for t in painted).split("|")]
-    redrawn = {t for t in painted if t != "|"}
-    painted.clear()
+    with frames.watching(qtbot):
+        pass
+    per_frame, redrawn = frames.per_frame(), frames.drawn()
+    frames.painted.clear()
     view.viewport().repaint()
     assert not view._to_repaint, "some tables never showed their new state"
-    assert max(frames) <= floor_plan.REPAINT_BATCH
+    assert max(per_frame) <= floor_plan.REPAINT_BATCH
     assert redrawn == {t.id for t in floor.tables}  # every table was redrawn with its new state
-    assert painted == []  # and nothing is left to redraw: the pictures are cached
+    assert frames.painted == []  # and nothing is left to redraw: the pictures are cached
 
     # A refit (the window or a banner changed the plan's size) redraws every table at the new size: a quick
     # draft of each first (colour and name, no text layout), then the full drawing a batch per frame.
-    view.viewport().installEventFilter(marker)
-    view.resize(1000, 700)
-    for _ in range(60):
-        qtbot.wait(floor_plan.REPAINT_GAP_MS)
-        if not view._to_repaint:
-            break
-    qtbot.wait(floor_plan.REPAINT_GAP_MS * 2)
-    view.viewport().removeEventFilter(marker)
-    frames = [len(chunk) for chunk in "".join("x" if t != "|" else "|" for t in painted).split("|")]
-    assert max(frames) <= floor_plan.REPAINT_BATCH
-    assert {t for t in painted if t != "|"} == {t.id for t in floor.tables}
+    with frames.watching(qtbot):
+        view.resize(1000, 700)
+    assert max(frames.per_frame()) <= floor_plan.REPAINT_BATCH
+    assert frames.drawn() == {t.id for t in floor.tables}
     assert not any(view.table_item(t.id).draft for t in floor.tables)
 
 
