@@ -261,7 +261,7 @@ class TwoLineDelegate(QStyledItemDelegate):
         self._bold = theme.font(size, bold=True)
         self._sub = theme.font(sub_size)
         self._cache: OrderedDict[tuple, QPixmap] = OrderedDict()
-        self._cells: dict[tuple[int, int], tuple[Any, _Cell]] = {}  # by row object: what its cells show
+        self._cells: dict[tuple[int, int], tuple[Any, Col, _Cell]] = {}  # by row and column object: what it shows
         self._line = QColor("#EDEFF3")
         self._selected = QColor("#E2ECFD")
 
@@ -272,35 +272,43 @@ class TwoLineDelegate(QStyledItemDelegate):
     def paint(self, p: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         r: QRect = option.rect
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        dpr = p.device().devicePixelRatioF() if p.device() is not None else 1.0
         model = index.model()
         if isinstance(model, KeyedRowsModel):
-            row, column = model.row_at(index.row()), index.column()
-            seen = self._cells.get((id(row), column))
-            if seen is not None and seen[0] is row:
-                cell = seen[1]
-            else:
-                cell = _Cell.of(row, model.columns[column])
-                self._cells[(id(row), column)] = (row, cell)
-                if len(self._cells) > 4 * self.CACHE:
-                    self._cells.clear()
+            pm = self.picture(model.row_at(index.row()), model.columns[index.column()], r.width(), r.height(),
+                              selected, dpr)
         else:
-            cell = _Cell.from_index(index)
-        dpr = p.device().devicePixelRatioF() if p.device() is not None else 1.0
-        key = (cell, r.width(), r.height(), selected, dpr)
-        pm = self._cache.get(key)
-        if pm is None:
-            pm = QPixmap(max(1, round(r.width() * dpr)), max(1, round(r.height() * dpr)))
-            pm.setDevicePixelRatio(dpr)
-            pm.fill(self._selected if selected else (cell.bg or theme.PAPER))
-            painter = QPainter(pm)
-            self._draw(painter, QRect(0, 0, r.width(), r.height()), cell)
-            painter.end()
-            self._cache[key] = pm
-            if len(self._cache) > self.CACHE:
-                self._cache.popitem(last=False)
-        else:
-            self._cache.move_to_end(key)
+            pm = self._picture(_Cell.from_index(index), r.width(), r.height(), selected, dpr)
         p.drawPixmap(r.topLeft(), pm)
+
+    def picture(self, row: Any, col: Col, width: int, height: int, selected: bool, dpr: float) -> QPixmap:
+        """The picture of `row`'s cell in column `col` (see `RowsView`, which draws rows from these)."""
+        seen = self._cells.get((id(row), id(col)))
+        if seen is not None and seen[0] is row and seen[1] is col:
+            cell = seen[2]
+        else:
+            cell = _Cell.of(row, col)
+            if len(self._cells) >= 4 * self.CACHE:
+                self._cells.clear()
+            self._cells[(id(row), id(col))] = (row, col, cell)
+        return self._picture(cell, width, height, selected, dpr)
+
+    def _picture(self, cell: _Cell, width: int, height: int, selected: bool, dpr: float) -> QPixmap:
+        key = (cell, width, height, selected, dpr)
+        pm = self._cache.get(key)
+        if pm is not None:
+            self._cache.move_to_end(key)
+            return pm
+        pm = QPixmap(max(1, round(width * dpr)), max(1, round(height * dpr)))
+        pm.setDevicePixelRatio(dpr)
+        pm.fill(self._selected if selected else (cell.bg or theme.PAPER))
+        painter = QPainter(pm)
+        self._draw(painter, QRect(0, 0, width, height), cell)
+        painter.end()
+        self._cache[key] = pm
+        if len(self._cache) > self.CACHE:
+            self._cache.popitem(last=False)
+        return pm
 
     def _draw(self, p: QPainter, r: QRect, cell: _Cell) -> None:
         p.setPen(self._line)
@@ -338,13 +346,18 @@ class _Cell:
     align: Qt.AlignmentFlag
     icon: Any
 
+    def __post_init__(self) -> None:
+        # computed once: a cell is looked up in the picture cache every time it is drawn
+        object.__setattr__(self, "_hash", hash((
+            self.text, self.sub, self.fg.rgba() if self.fg else None, self.bg.rgba() if self.bg else None,
+            self.bold, int(self.align), self.icon.cacheKey() if isinstance(self.icon, QPixmap) else None)))
+
     def __hash__(self) -> int:
-        return hash((self.text, self.sub, self.fg.rgba() if self.fg else None, self.bg.rgba() if self.bg else None,
-                     self.bold, int(self.align), self.icon.cacheKey() if isinstance(self.icon, QPixmap) else None))
+        return self._hash  # type: ignore[attr-defined]
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Cell) and hash(self) == hash(other) and self.text == other.text \
-            and self.sub == other.sub
+        return isinstance(other, _Cell) and self._hash == other._hash and self.text == other.text \
+            and self.sub == other.sub  # type: ignore[attr-defined]
 
     @staticmethod
     def of(row: Any, col: Col) -> _Cell:

@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -48,6 +47,7 @@ from hoststand.services.views import CommandResult
 from hoststand.ui import theme
 from hoststand.ui.cover_chart import CoverChart
 from hoststand.ui.keyed_model import RIGHT, ROW_ROLE, Col, KeyedRowsModel, TwoLineDelegate
+from hoststand.ui.rows_view import RowsView
 from hoststand.ui.page_loader import PageLoader
 from hoststand.ui.pages import Page
 from hoststand.ui.timeline import ROW_H, UNASSIGNED, TimelineCanvas, TimelineHeader
@@ -258,19 +258,23 @@ class AlertDelegate(QStyledItemDelegate):
         r = option.rect
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         dpr = p.device().devicePixelRatioF() if p.device() is not None else 1.0
-        key = (alert, r.width(), r.height(), selected, dpr)
+        p.drawPixmap(r.topLeft(), self.picture(alert, None, r.width(), r.height(), selected, dpr))
+
+    def picture(self, alert: AlertView, _col: object, width: int, height: int, selected: bool, dpr: float) -> QPixmap:
+        """The alert's row picture (see `RowsView`)."""
+        key = (alert, width, height, selected, dpr)
         pm = self._cache.get(key)
         if pm is None:
             if len(self._cache) > 300:
                 self._cache.clear()
-            pm = QPixmap(max(1, round(r.width() * dpr)), max(1, round(r.height() * dpr)))
+            pm = QPixmap(max(1, round(width * dpr)), max(1, round(height * dpr)))
             pm.setDevicePixelRatio(dpr)
             pm.fill(QColor("#E2ECFD") if selected else theme.PAPER)
             painter = QPainter(pm)
-            self._draw(painter, QRect(0, 0, r.width(), r.height()), alert)
+            self._draw(painter, QRect(0, 0, width, height), alert)
             painter.end()
             self._cache[key] = pm
-        p.drawPixmap(r.topLeft(), pm)
+        return pm
 
     def _draw(self, p: QPainter, r: QRect, alert: AlertView) -> None:
         color = SEVERITY_COLORS.get(alert.severity, theme.PENDING)
@@ -310,8 +314,8 @@ def _title(text: str) -> QLabel:
     return label
 
 
-def _table_view(name: str) -> QTableView:
-    v = QTableView()
+def _table_view(name: str) -> RowsView:
+    v = RowsView()
     v.setObjectName(name)
     v.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     v.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

@@ -47,6 +47,7 @@ from hoststand.services.pacing import hhmm
 from hoststand.services.waitlist import DoneParty, QuoteView, WaitingParty, WaitlistResult, WaitlistView, timer_words
 from hoststand.ui import marks, theme
 from hoststand.ui.keyed_model import RIGHT, Col, KeyedRowsModel, TwoLineDelegate
+from hoststand.ui.rows_view import RowsView
 from hoststand.ui.page_loader import PageLoader
 from hoststand.ui.pacing_page import Notice
 from hoststand.ui.pages import Page
@@ -175,7 +176,7 @@ def done_columns() -> list[Col[DoneParty]]:
 # ------------------------------------------------------------------------------------------ widgets
 
 
-class ListView(QTableView):
+class ListView(RowsView):
     """The waiting list: Enter seats, C called, T texted, Delete removes."""
 
     seat_pressed = Signal()
@@ -583,7 +584,7 @@ class WaitlistPage(Page):
         wcol.addWidget(self.empty, 1)
         self.stack.addWidget(waiting)
         self.done_model: KeyedRowsModel[DoneParty] = KeyedRowsModel(done_columns(), lambda d: d.id, self)
-        self.done_list = QTableView()
+        self.done_list = RowsView()
         self._setup_table(self.done_list, self.done_model, (260, 240))
         self.stack.addWidget(self.done_list)
         col.addWidget(self.stack, 1)
