@@ -11,6 +11,7 @@ from __future__ import annotations
 from enum import IntEnum, StrEnum
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QColor, QFont
 
 from hoststand.domain.model import ReservationStatus
 from hoststand.domain.phone import format_phone
@@ -128,7 +129,7 @@ class ReservationTableModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.DisplayRole:
                 return HEADERS[Column(section)]
             if role == Qt.ItemDataRole.TextAlignmentRole:
-                return _alignment(Column(section))
+                return cell_alignment(Column(section))
         return None
 
     # ------------------------------------------------------------------------------------ data
@@ -139,7 +140,7 @@ class ReservationTableModel(QAbstractTableModel):
         row = self._rows[index.row()]
         col = Column(index.column())
         if role == Qt.ItemDataRole.DisplayRole:
-            return _display(row, col)
+            return cell_text(row, col)
         if role == ROW_ROLE:
             return row
         if role == ID_ROLE:
@@ -153,17 +154,13 @@ class ReservationTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return _tooltip(row, col)
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return _display(row, col) or notes_words(row)
+            return cell_text(row, col) or notes_words(row)
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _alignment(col)
-        if role == Qt.ItemDataRole.FontRole and col in (Column.NAME, Column.TIME):
-            return theme.font(15, bold=True) if col == Column.NAME else theme.font(15)
+            return cell_alignment(col)
+        if role == Qt.ItemDataRole.FontRole:
+            return cell_font(col)
         if role == Qt.ItemDataRole.ForegroundRole:
-            if row.status in _CLOSED:
-                return theme.MUTED
-            if col == Column.TIME and row.minutes_late > 0 and row.status is S.BOOKED:
-                return theme.LATE
-            return None
+            return cell_foreground(row, col)
         return None
 
     # ------------------------------------------------------------------------------- updating
@@ -262,7 +259,26 @@ def _runs(indices: list[int]) -> list[tuple[int, int]]:
     return runs
 
 
-def _display(row: ReservationRow, col: Column) -> str:
+def cell_font(col: Column) -> QFont | None:
+    """The font of a column's cells (None: the view's)."""
+    if col == Column.NAME:
+        return theme.font(15, bold=True)
+    if col == Column.TIME:
+        return theme.font(15)
+    return None
+
+
+def cell_foreground(row: ReservationRow, col: Column) -> QColor | None:
+    """The colour of a cell's text (None: the palette's): closed parties muted, a late party's time in amber."""
+    if row.status in _CLOSED:
+        return theme.MUTED
+    if col == Column.TIME and row.minutes_late > 0 and row.status is S.BOOKED:
+        return theme.LATE
+    return None
+
+
+def cell_text(row: ReservationRow, col: Column) -> str:
+    """What a cell says (its DisplayRole)."""
     if col == Column.TIME:
         return row.time_local.strftime("%H:%M")
     if col == Column.NAME:
@@ -304,7 +320,7 @@ def _tooltip(row: ReservationRow, col: Column) -> str | None:
     return None
 
 
-def _alignment(col: Column) -> int:
+def cell_alignment(col: Column) -> int:
     if col in (Column.PARTY, Column.TABLE):
         return int(Qt.AlignmentFlag.AlignCenter)
     return int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft)

@@ -1,0 +1,93 @@
+"""The reservation list keeps each cell's picture: what it shows is exactly what drawing every cell afresh shows
+(plain, with a party selected and its Seat button, after a party changed), and a repaint of an unchanged list
+draws nothing anew."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from hoststand.domain.model import ReservationStatus
+from hoststand.ui.reservation_list import ReservationDelegate
+
+
+def _picture(window):
+    view = window.reservation_list.view
+    view.viewport().repaint()
+    return view.viewport().grab().toImage()
+
+
+def _afresh(window):
+    """The same list with every cell drawn anew (no kept pictures)."""
+    delegate: ReservationDelegate = window.reservation_list.delegate
+    delegate.keep_pictures = False
+    try:
+        return _picture(window)
+    finally:
+        delegate.keep_pictures = True
+
+
+def test_kept_pictures_look_like_cells_drawn_afresh(window):
+    kept = _picture(window)
+    assert window.reservation_list.delegate._pictures, "the list kept no picture"
+    assert _picture(window) == kept  # from the pictures
+    assert kept == _afresh(window)
+
+
+def test_a_selected_party_with_its_seat_button_looks_the_same(window, night):
+    assert window.reservation_list.select_reservation(night.ids["smith"])
+    kept = _picture(window)
+    assert kept == _afresh(window)
+
+
+def test_a_changed_party_is_drawn_anew(window, night):
+    before = _picture(window)
+    rows = window.reservation_list.model.rows()
+    smith = next(r for r in rows if r.id == night.ids["smith"])
+    window.reservation_list.set_rows([replace(r, status=ReservationStatus.ARRIVED) if r is smith else r for r in rows])
+    after = _picture(window)
+    assert after != before  # the status pill says so
+    assert after == _afresh(window)
+
+
+def test_an_unchanged_list_is_repainted_from_pictures(window):
+    delegate = window.reservation_list.delegate
+    _picture(window)
+    drawn = []
+    original = delegate._paint_cell
+    delegate._paint_cell = lambda *a: (drawn.append(a), original(*a))
+    try:
+        _picture(window)
+    finally:
+        del delegate._paint_cell
+    assert drawn == []
+
+
+def test_cells_are_set_up_as_qt_sets_them_up(window, night):
+    """The delegate fills each cell's style option from the row itself; it must be what Qt's own
+    `initStyleOption` makes of the model's roles (text, font, alignment, colour), for every column."""
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
+
+    from hoststand.ui.reservation_model import ROW_ROLE, Column
+
+    panel = window.reservation_list
+    night.clock.advance(timedelta(minutes=40))  # some parties late (amber times), one seated for a while
+    window.refresh_all()
+    view, delegate, proxy = panel.view, panel.delegate, panel.proxy
+    base = QStyleOptionViewItem()
+    view.initViewItemOption(base)
+    checked = set()
+    for r in range(proxy.rowCount()):
+        for col in Column:
+            index = proxy.index(r, col)
+            row = index.data(ROW_ROLE)
+            qt, ours = QStyleOptionViewItem(base), QStyleOptionViewItem(base)
+            QStyledItemDelegate.initStyleOption(delegate, qt, index)
+            delegate._init_option(ours, index, row, col)
+            assert ours.text == qt.text, (row.name, col)
+            assert ours.font == qt.font and ours.displayAlignment == qt.displayAlignment, (row.name, col)
+            assert ours.palette.color(QPalette.ColorRole.Text) == qt.palette.color(QPalette.ColorRole.Text), (row.name, col)
+            assert ours.features == qt.features, (row.name, col)
+            checked.add((row.status, col, qt.palette.color(QPalette.ColorRole.Text).name()))
+    assert len({c for _, _, c in checked}) >= 3  # plain, muted and late colours were all compared
