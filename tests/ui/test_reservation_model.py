@@ -138,3 +138,17 @@ def test_rows_say_what_a_host_needs(model, rows):
     assert cell("Sam Jones", Column.TABLE) == "—"
     assert cell("Tom Brown", Column.TABLE) == "10+11"
     assert cell("Ann Smith", Column.NAME, ID_ROLE) == by_name["Ann Smith"].id
+
+
+def test_every_party_can_be_selected_and_has_no_children(model):
+    """The flags are Qt's own (no Python override: the view asks for every cell's flags on every paint)."""
+    assert "flags" not in type(model).__dict__
+    proxy = ReservationFilterProxy()
+    proxy.setSourceModel(model)
+    for m in (model, proxy):
+        for col in Column:
+            flags = m.flags(m.index(0, col))
+            assert flags & Qt.ItemFlag.ItemIsEnabled and flags & Qt.ItemFlag.ItemIsSelectable
+            assert flags & Qt.ItemFlag.ItemNeverHasChildren
+            assert not flags & Qt.ItemFlag.ItemIsEditable
+    assert model.flags(model.index(-1, 0)) == Qt.ItemFlag.NoItemFlags

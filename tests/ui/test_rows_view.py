@@ -154,3 +154,12 @@ def test_the_pacing_and_waitlist_tables_draw_rows(qtbot, window):
     window.show_page("waitlist")
     waitlist = window.page("waitlist")
     assert isinstance(waitlist.list, RowsView) and isinstance(waitlist.done_list, RowsView)
+
+
+def test_keyed_rows_can_be_selected_and_have_no_children(qtbot):
+    _, model = make(RowsView, qtbot)
+    assert "flags" not in type(model).__dict__
+    flags = model.flags(model.index(3, 1))
+    assert flags & Qt.ItemFlag.ItemIsEnabled and flags & Qt.ItemFlag.ItemIsSelectable
+    assert flags & Qt.ItemFlag.ItemNeverHasChildren and not flags & Qt.ItemFlag.ItemIsEditable
+    assert model.flags(model.index(99, 0)) == Qt.ItemFlag.NoItemFlags
