@@ -48,7 +48,8 @@ ZOOM_MAX = 4.0
 _BADGE_MAX = 34.0  # largest mark, floor units; also the item's margin for badges
 _PILL_MAX = 30.0
 
-REPAINT_BATCH = 24  # table items re-rendered per frame when many change at once (see FloorPlanView)
+REPAINT_BATCH = 12  # table items re-rendered per frame when many change at once (see FloorPlanView)
+SMALL_ROOM = 24  # a room this size redraws in full at once on a zoom (no draft frame)
 REPAINT_GAP_MS = 16
 
 
@@ -638,7 +639,7 @@ class FloorPlanView(QGraphicsView):
     def _scale_changed(self) -> None:
         """A zoom or a refit makes every table draw itself again at the new size, all in one frame: a
         quick draft (colour and name) now, the full drawing a batch per frame after."""
-        if len(self._items) <= REPAINT_BATCH:
+        if len(self._items) <= SMALL_ROOM:
             return  # a small room redraws in full at once
         for item in self._items.values():
             item.draft = True

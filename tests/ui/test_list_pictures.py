@@ -12,8 +12,10 @@ from hoststand.ui.reservation_list import ReservationDelegate
 
 
 def _picture(window):
+    """The list as shown once every cell is drawn (a paint draws a few cells anew, the rest follow)."""
     view = window.reservation_list.view
-    view.viewport().repaint()
+    view.finish_drawing()
+    assert not view.drawing_pending()
     return view.viewport().grab().toImage()
 
 
@@ -91,3 +93,51 @@ def test_cells_are_set_up_as_qt_sets_them_up(window, night):
             assert ours.features == qt.features, (row.name, col)
             checked.add((row.status, col, qt.palette.color(QPalette.ColorRole.Text).name()))
     assert len({c for _, _, c in checked}) >= 3  # plain, muted and late colours were all compared
+
+
+def test_a_big_change_fills_the_list_over_a_few_frames(window, qtbot):
+    """Every visible party changed at once: a paint draws at most NEW_CELLS_PER_PAINT cells anew, the others keep
+    their party's previous picture for a frame; the list is complete a few frames later."""
+    from hoststand.ui import reservation_list as rl
+
+    panel = window.reservation_list
+    view, delegate = panel.view, panel.delegate
+    before = _picture(window)
+    drawn = []
+    original = delegate._paint_cell
+    delegate._paint_cell = lambda *a: (drawn.append(a), original(*a))
+    try:
+        rows = panel.model.rows()
+        panel.set_rows([replace(r, pending=True) if r.status in (ReservationStatus.BOOKED, ReservationStatus.SEATED) else r
+                        for r in rows])
+        view.viewport().repaint()
+        assert 0 < len(drawn) <= rl.NEW_CELLS_PER_PAINT
+        assert view.drawing_pending()
+        first = view.viewport().grab().toImage()
+        assert first != before  # the first rows already show their new mark
+        qtbot.waitUntil(lambda: not view.drawing_pending(), timeout=2000)
+    finally:
+        del delegate._paint_cell
+    assert len(drawn) > rl.NEW_CELLS_PER_PAINT
+    assert _picture(window) == _afresh(window)
+
+
+def test_the_first_rows_fill_an_empty_list_over_a_few_frames(qtbot, night):
+    from PySide6.QtWidgets import QApplication
+
+    from hoststand.ui.reservation_list import NEW_CELLS_PER_PAINT, ReservationListPanel
+
+    panel = ReservationListPanel()
+    qtbot.addWidget(panel)
+    panel.resize(560, 800)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.set_rows(night.service.reservations())
+    QApplication.processEvents()  # the first paint of the rows
+    assert panel.view.drawing_pending()
+    assert len(panel.delegate._pictures) == NEW_CELLS_PER_PAINT
+    qtbot.waitUntil(lambda: not panel.view.drawing_pending(), timeout=2000)
+    panel.view.viewport().repaint()
+    shown = panel.view.viewport().grab().toImage()
+    panel.delegate.keep_pictures = False
+    assert shown == panel.view.viewport().grab().toImage()
