@@ -261,6 +261,7 @@ def run_gui(
     if screenshot is not None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import qasync
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from hoststand.ui.main_window import MainWindow
@@ -275,7 +276,7 @@ def run_gui(
         if started_at is not None and os.environ.get("HOSTSTAND_REPORT_STARTUP"):
             print(f"first_paint_s={time.perf_counter() - started_at:.4f}", flush=True)
             if os.environ.get("HOSTSTAND_EXIT_AFTER_PAINT"):
-                app.quit()
+                QTimer.singleShot(0, app.quit)  # once this frame is flushed (it is being painted now)
 
     window.first_paint.connect(report_first_paint)
 
@@ -286,6 +287,8 @@ def run_gui(
         if page != "host":
             window.show_page(page)
         await asyncio.sleep(0)  # let the first frame paint before anything heavier
+        if closed.is_set():  # the window was closed (or the app told to quit) before the sync started
+            return
         if core.engine is None:
             if connect is None:
                 raise AppError("No connectors to start.")

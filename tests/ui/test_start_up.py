@@ -97,3 +97,27 @@ def test_the_collector_is_off_only_while_the_app_starts(tmp_path, monkeypatch):
     finally:
         gc.unfreeze()  # what tune_runtime froze would never be collected for the tests that follow
         gc.enable()
+
+
+def test_quitting_at_the_first_paint_ends_cleanly_before_the_sync_starts(qtbot, tmp_path, monkeypatch):
+    """The app told to quit as soon as it has painted (as the start-up benchmark does, or a window closed at
+    once) returns 0 without starting the sync, instead of failing in a loop that has already stopped."""
+    import time
+
+    from hoststand.app import build_local_core, run_gui
+    from hoststand.domain.clock import ManualClock
+    from hoststand.domain.settings import RestaurantSettings
+    from hoststand.store import open_store
+
+    from .conftest import NOW, load_layout
+
+    monkeypatch.setenv("HOSTSTAND_REPORT_STARTUP", "1")
+    monkeypatch.setenv("HOSTSTAND_EXIT_AFTER_PAINT", "1")
+    core = build_local_core(settings=RestaurantSettings(name="The Corner Bistro"), layout=load_layout(),
+                            store=open_store(tmp_path / "cache.sqlite"), clock=ManualClock(NOW))
+    connected = []
+    try:
+        assert run_gui(core, started_at=time.perf_counter(), connect=connected.append) == 0
+    finally:
+        core.store.close()
+    assert connected == []
