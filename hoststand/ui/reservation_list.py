@@ -7,6 +7,7 @@ Shift+Enter marks it arrived (waiting); each open row also carries a "Seat" butt
 
 from __future__ import annotations
 
+import time
 from collections import Counter, OrderedDict
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, QRect, QRectF, QSize, Qt, QTimer, Signal
@@ -52,6 +53,7 @@ ROW_HEIGHT = 56
 SEAT_BUTTON = QSize(58, 36)
 NEW_CELLS_PER_PAINT = 12  # two rows: ~5 ms of drawing, ~10 ms on a machine busy with a pull
 NEXT_CELLS_MS = 8  # the next cells a turn of the loop later, after the frame is shown
+FILL_WINDOW_S = 1.0  # how long after new rows arrive the list fills over frames
 _OPEN = (S.BOOKED, S.ARRIVED)
 
 
@@ -67,12 +69,13 @@ class ReservationDelegate(QStyledItemDelegate):
 
     Each cell's picture is kept (by row object, column, size and state: an unchanged row is the very same
     object from one refresh to the next), so the list repaints a refresh, a scroll back or a hover from pictures
-    and draws only the cells of rows that changed. A cell drawn through the style sheet costs ~0.4 ms; the
+    and draws only the cells of rows that changed. A cell drawn through the style sheet costs 0.2-0.5 ms; the
     list shows some 70 of them and is repainted several times while a pull lands.
 
-    A paint draws at most `budget` cells anew (the view sets it: `ReservationTableView.paintEvent`); the others
-    show their party's previous picture, or stay blank, for one more frame (`deferred`), so a thousand parties
-    landing at once fill the list over a few frames instead of holding the screen for one long one."""
+    Just after new rows arrive, a paint draws at most `budget` cells anew (the view sets it:
+    `ReservationTableView.paintEvent`); the others show their party's previous picture, or stay blank, for one
+    more frame (`deferred`), so a thousand parties landing at once fill the list over a few frames instead of
+    holding the screen for one long one. Scrolling and hovering draw every cell at once."""
 
     seat_clicked = Signal(QModelIndex)
     CACHE = 400  # cells: about six screens of the list
@@ -241,10 +244,17 @@ class ReservationTableView(QTableView):
 
     armed_id: str | None = None  # the row pressed, if it was already selected (its Seat button was showing)
 
+    _rows_changed_at = float("-inf")
+
+    def rows_changed(self) -> None:
+        """New rows arrived (`ReservationListPanel.set_rows`): the next paints fill the list over frames."""
+        self._rows_changed_at = time.monotonic()
+
     def paintEvent(self, event) -> None:  # noqa: ANN001
-        """At most NEW_CELLS_PER_PAINT cells drawn anew per paint; the rest follow a frame later."""
+        """Just after new rows arrived: at most NEW_CELLS_PER_PAINT cells drawn anew per paint, the rest a frame
+        later. Otherwise (a scroll, a hover) every cell at once."""
         delegate = self.itemDelegate()
-        if not isinstance(delegate, ReservationDelegate):
+        if not isinstance(delegate, ReservationDelegate) or time.monotonic() - self._rows_changed_at > FILL_WINDOW_S:
             super().paintEvent(event)
             return
         delegate.budget, delegate.deferred = NEW_CELLS_PER_PAINT, False
@@ -427,6 +437,7 @@ class ReservationListPanel(QWidget):
 
     def set_rows(self, rows: list[ReservationRow]) -> None:
         """Refresh the list in place: the selection stays on the same party."""
+        self.view.rows_changed()
         self.model.set_rows(rows)
         if rows and not self._opened_at_now:
             QTimer.singleShot(0, self.scroll_to_now)  # after the view has laid the new rows out

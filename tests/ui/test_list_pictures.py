@@ -141,3 +141,19 @@ def test_the_first_rows_fill_an_empty_list_over_a_few_frames(qtbot, night):
     shown = panel.view.viewport().grab().toImage()
     panel.delegate.keep_pictures = False
     assert shown == panel.view.viewport().grab().toImage()
+
+
+def test_a_scroll_draws_every_cell_at_once(window):
+    """Filling over frames is for rows that just arrived: scrolling to parties not drawn yet shows them whole."""
+    from hoststand.ui import reservation_list as rl
+
+    view = window.reservation_list.view
+    _picture(window)
+    view._rows_changed_at -= rl.FILL_WINDOW_S + 1  # the rows arrived a while ago
+    delegate = window.reservation_list.delegate
+    delegate._pictures.clear()
+    delegate._previous.clear()
+    view.verticalScrollBar().setValue(view.verticalScrollBar().maximum())
+    view.viewport().repaint()
+    assert not view.drawing_pending()
+    assert len(delegate._pictures) > rl.NEW_CELLS_PER_PAINT
