@@ -288,6 +288,7 @@ def run_gui(
             window.show_page(page)
         await asyncio.sleep(0)  # let the first frame paint before anything heavier
         if closed.is_set():  # the window was closed (or the app told to quit) before the sync started
+            core.service.close()
             return
         if core.engine is None:
             if connect is None:
@@ -313,6 +314,8 @@ def run_gui(
         with loop:
             loop.run_until_complete(main())
     finally:
+        window.close()  # its background readers stop before the cache closes
+        asyncio.set_event_loop(None)
         core.store.close()
     return result["code"]
 
