@@ -319,6 +319,13 @@ def unsettled(s: Session, *, target: ActionTarget | None = None) -> list[OutboxA
     return [action_from_row(r) for r in s.exec(stmt.order_by(OutboxRow.seq))]
 
 
+def tickets_being_voided(s: Session) -> set[str]:
+    """Tickets whose void waits in the outbox (an unsettled `pos.void_ticket`): until the POS has it, a pull
+    that still sees the order open must not bring the ticket back."""
+    stmt = select(OutboxRow.payload).where(OutboxRow.kind == "pos.void_ticket", col(OutboxRow.state).in_(UNSETTLED))
+    return {p["ticket_id"] for p in s.exec(stmt) if isinstance(p, dict) and p.get("ticket_id")}
+
+
 def unsettled_for(s: Session, reservation_ids: Iterable[str] | None = None) -> dict[str, list[OutboxAction]]:
     """Unsettled actions grouped by reservation id (all reservations when `reservation_ids` is None)."""
     stmt = select(OutboxRow).where(col(OutboxRow.state).in_(UNSETTLED), col(OutboxRow.reservation_id).is_not(None))

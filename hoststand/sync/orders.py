@@ -69,6 +69,7 @@ def apply_orders(
     by_ext = {t.external_id: t for t in tickets if t.external_id}
     linked = {t.reservation_id for t in tickets if t.reservation_id and t.is_live}
     known = {t.id for t in tickets}
+    voiding = outbox.tickets_being_voided(s)  # voided here, the void not yet at the POS: it stays voided
     changes: list[tuple[Ticket, int | None]] = []
     new_reservations: list[tuple[Reservation, date, str | None]] = []
 
@@ -98,14 +99,15 @@ def apply_orders(
                 opened_at=order.opened_at or now,
             )
             linked.add(reservation_id)
-        stage_changed = ticket.id not in known or order.stage is not ticket.stage
+        stage = ticket.stage if ticket.id in voiding and ticket.stage is CourseStage.VOIDED else order.stage
+        stage_changed = ticket.id not in known or stage is not ticket.stage
         updated = replace(
             ticket,
             pos_id=order.guid,
             table_id=table_id or ticket.table_id,
             pos_table_guid=order.table_guid,
             covers=order.number_of_guests if order.number_of_guests and order.number_of_guests > 0 else ticket.covers,
-            stage=order.stage,
+            stage=stage,
             server_id=order.server_guid,
             opened_at=ticket.opened_at or order.opened_at,
             closed_at=order.closed_at or order.paid_at,

@@ -178,3 +178,40 @@ async def test_orders_seen_before_their_parties_end_up_with_the_parties_not_as_w
         await night.core.engine.pos.aclose()
         night.core.store.close()
         night.sandbox.stop()
+
+
+def later_party(night):
+    """A booked party due in one to three hours whose table is free now (no placeholder yet)."""
+    now_local = night.core.service.now_local()
+    free = {t.id for t in night.core.service.floor().tables if t.state.value == "free"}
+    for r in night.core.service.reservations():
+        if r.status is S.BOOKED and len(r.table_ids) == 1 and r.table_ids[0] in free \
+                and timedelta(hours=1) <= r.time_local - now_local <= timedelta(hours=3):
+            return r
+    raise AssertionError("no party due in one to three hours at a free table")
+
+
+async def test_a_pull_before_an_undone_seating_reaches_the_pos_does_not_bring_its_ticket_back(night):
+    """Seat, undo (the ticket's void waits in the outbox), a pull that still sees the order open, seat again at
+    the same table: the party ends seated with one live ticket, not with the voided one taken over (found by
+    the kill-the-replayer chaos run)."""
+    await settle(night)
+    party = later_party(night)
+    service = night.core.service
+    assert service.check_in(party.id).ok
+    await settle(night)
+    assert len(orders_at(night, party.table_label)) == 1
+    assert service.undo().ok  # the void is queued, not sent
+    with night.core.store.read() as s:
+        assert [a.kind for a in outbox.unsettled(s)] == ["pos.void_ticket", "booking.set_status"]
+    await night.core.engine.puller.pull_all()  # the POS still shows the order open
+    with night.core.store.read() as s:
+        assert not [t for t in repos.tickets_for_reservation(s, party.id) if t.is_live], "the pull revived the voided ticket"
+    assert service.check_in(party.id).ok
+    await settle(night)
+    with night.core.store.read() as s:
+        live = [t for t in repos.tickets_for_reservation(s, party.id) if t.is_live]
+        seated = repos.get_reservation(s, party.id)
+    assert seated.status is S.SEATED
+    assert len(live) == 1
+    assert [o["guid"] for o in orders_at(night, party.table_label)] == [live[0].pos_id]
