@@ -180,6 +180,8 @@ class ReservationTableModel(QAbstractTableModel):
         known = {r.id for r in self._rows}
         fresh = [r for r in rows if r.id not in known]
         if fresh:
+            if not self._rows:  # the first rows go in already in order: no re-sort, no layout change after
+                fresh = self._sorted(fresh)
             n = len(self._rows)
             self.beginInsertRows(QModelIndex(), n, n + len(fresh) - 1)
             self._rows.extend(fresh)
@@ -193,20 +195,26 @@ class ReservationTableModel(QAbstractTableModel):
         self._sort_order = order
         self._resort()
 
-    def _resort(self) -> None:
-        """Put the rows in sort order with a layout change, keeping persistent indexes (the selection)."""
+    def _sorted(self, rows: list[ReservationRow]) -> list[ReservationRow]:
+        """`rows` in the model's sort order (each row's key made once, then remembered while the row is the same)."""
         col = self._sort_column
-        keys = self._sort_keys if self._sort_keys_of == col else {}
-        self._sort_keys, self._sort_keys_of = {}, col
+        if self._sort_keys_of != col:
+            self._sort_keys, self._sort_keys_of = {}, col
+        keys = self._sort_keys
 
         def key(r: ReservationRow) -> tuple:
             seen = keys.get(r.id)
-            if seen is None or seen[0] is not r:  # a new or changed row: its key made once, then remembered
-                seen = (r, (_sort_key(r, col), r.time_local.timestamp(), fold(r.name), r.id))
-            self._sort_keys[r.id] = seen
+            if seen is None or seen[0] is not r:  # a new or changed row
+                seen = keys[r.id] = (r, (_sort_key(r, col), r.time_local.timestamp(), fold(r.name), r.id))
             return seen[1]
 
-        ordered = sorted(self._rows, key=key, reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
+        return sorted(rows, key=key, reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
+
+    def _resort(self) -> None:
+        """Put the rows in sort order with a layout change, keeping persistent indexes (the selection)."""
+        ordered = self._sorted(self._rows)
+        if len(self._sort_keys) > len(self._rows):  # forget the keys of rows gone
+            self._sort_keys = {r.id: self._sort_keys[r.id] for r in self._rows}
         if all(a is b for a, b in zip(ordered, self._rows)):
             return
         self.layoutAboutToBeChanged.emit()
