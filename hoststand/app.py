@@ -330,7 +330,7 @@ async def _take_screenshot(core: Core, window, app, path: Path, timeout: float =
     window.refresh_all()
     window.show_page(page)
     await asyncio.sleep(0.3)  # let the loop paint (never processEvents() inside a task: qasync re-enters)
-    window.reservation_list.view.finish_drawing()  # a big list fills over a few frames
+    window.finish_drawing()  # a big list fills over a few frames
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if not window.grab().save(str(path)):

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 from hoststand.domain.model import TableState
 from hoststand.services.pacing import CoverSlotView, hhmm
 from hoststand.ui import theme
+from hoststand.ui.pictures import draw_picture
 
 BOOKED = theme.MUTED
 SEATED = theme.TABLE_STATES[TableState.SEATED].fill
@@ -86,12 +87,7 @@ class CoverChart(QWidget):
         dpr = self.devicePixelRatioF()
         key = (self._slots, self.width(), self.height(), dpr)
         if self._picture is None or self._picture[0] != key:
-            pm = QPixmap(max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr)))
-            pm.setDevicePixelRatio(dpr)
-            pm.fill(Qt.GlobalColor.transparent)
-            painter = QPainter(pm)
-            self._draw(painter)
-            painter.end()
+            pm = draw_picture(self.width(), self.height(), dpr, Qt.GlobalColor.transparent, lambda p, _r: self._draw(p))
             self._picture = (key, pm)
         p = QPainter(self)
         p.drawPixmap(0, 0, self._picture[1])

@@ -19,6 +19,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from hoststand.ui import theme
+from hoststand.ui.pictures import draw_picture
 
 R = TypeVar("R")
 _Index = QModelIndex | QPersistentModelIndex
@@ -294,12 +295,8 @@ class TwoLineDelegate(QStyledItemDelegate):
         if pm is not None:
             self._cache.move_to_end(key)
             return pm
-        pm = QPixmap(max(1, round(width * dpr)), max(1, round(height * dpr)))
-        pm.setDevicePixelRatio(dpr)
-        pm.fill(self._selected if selected else (cell.bg or theme.PAPER))
-        painter = QPainter(pm)
-        self._draw(painter, QRect(0, 0, width, height), cell)
-        painter.end()
+        pm = draw_picture(width, height, dpr, self._selected if selected else (cell.bg or theme.PAPER),
+                          lambda p, r: self._draw(p, r, cell))
         self._cache[key] = pm
         if len(self._cache) > self.CACHE:
             self._cache.popitem(last=False)

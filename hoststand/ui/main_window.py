@@ -277,6 +277,11 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------------------ refresh
 
+    def finish_drawing(self) -> None:
+        """Draw now what is left to the next frames (the list fills over a few after a big refresh): before a
+        screenshot."""
+        self.reservation_list.view.finish_drawing()
+
     def refresh_all(self) -> None:
         """Re-read everything from the service now (start-up, F5, tests)."""
         self._refresh(set(ALL_TOPICS))

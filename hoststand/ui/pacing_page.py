@@ -51,6 +51,7 @@ from hoststand.ui.rows_view import RowsView
 from hoststand.ui.page_loader import PageLoader
 from hoststand.ui.pages import Page
 from hoststand.ui.timeline import ROW_H, UNASSIGNED, TimelineCanvas, TimelineHeader
+from hoststand.ui.pictures import draw_picture
 
 log = logging.getLogger(__name__)
 
@@ -267,12 +268,8 @@ class AlertDelegate(QStyledItemDelegate):
         if pm is None:
             if len(self._cache) > 300:
                 self._cache.clear()
-            pm = QPixmap(max(1, round(width * dpr)), max(1, round(height * dpr)))
-            pm.setDevicePixelRatio(dpr)
-            pm.fill(QColor("#E2ECFD") if selected else theme.PAPER)
-            painter = QPainter(pm)
-            self._draw(painter, QRect(0, 0, width, height), alert)
-            painter.end()
+            pm = draw_picture(width, height, dpr, QColor("#E2ECFD") if selected else theme.PAPER,
+                              lambda p, r: self._draw(p, r, alert))
             self._cache[key] = pm
         return pm
 

@@ -152,7 +152,6 @@ def test_a_scroll_draws_every_cell_at_once(window):
     view._rows_changed_at -= rl.FILL_WINDOW_S + 1  # the rows arrived a while ago
     delegate = window.reservation_list.delegate
     delegate._pictures.clear()
-    delegate._previous.clear()
     view.verticalScrollBar().setValue(view.verticalScrollBar().maximum())
     view.viewport().repaint()
     assert not view.drawing_pending()
