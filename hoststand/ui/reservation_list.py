@@ -55,6 +55,7 @@ SEAT_BUTTON = QSize(58, 36)
 NEW_CELLS_PER_PAINT = 12  # two rows: ~5 ms of drawing, ~10 ms on a machine busy with a pull
 NEXT_CELLS_MS = 8  # the next cells a turn of the loop later, after the frame is shown
 FILL_WINDOW_S = 1.0  # how long after new rows arrive the list fills over frames
+RESUME_PAINT_MS = 1  # new rows are painted a turn after they are taken (a zero delay would paint in the same turn)
 _OPEN = (S.BOOKED, S.ARRIVED)
 
 
@@ -244,8 +245,18 @@ class ReservationTableView(QTableView):
     _rows_changed_at = float("-inf")
 
     def rows_changed(self) -> None:
-        """New rows arrived (`ReservationListPanel.set_rows`): the next paints fill the list over frames."""
+        """New rows are arriving (`ReservationListPanel.set_rows`, before the model takes them): the list paints
+        them a turn of the event loop later, so taking a pull's thousand rows and drawing them are two short
+        turns rather than one long one (a touch or a key in between is answered); then the next paints fill
+        the list over frames."""
         self._rows_changed_at = time.monotonic()
+        viewport = self.viewport()
+        if viewport.updatesEnabled():
+            viewport.setUpdatesEnabled(False)
+            QTimer.singleShot(RESUME_PAINT_MS, viewport, self._resume_painting)
+
+    def _resume_painting(self) -> None:
+        self.viewport().setUpdatesEnabled(True)  # (and asks for a paint of the whole list)
 
     def paintEvent(self, event) -> None:  # noqa: ANN001
         """Just after new rows arrived: at most NEW_CELLS_PER_PAINT cells drawn anew per paint, the rest a frame
@@ -269,6 +280,8 @@ class ReservationTableView(QTableView):
 
     def finish_drawing(self) -> None:
         """Draw every visible cell now (before a screenshot)."""
+        if not self.viewport().updatesEnabled():
+            self._resume_painting()
         for _ in range(64):
             self.viewport().repaint()
             if not self.drawing_pending():

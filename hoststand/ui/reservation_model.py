@@ -179,15 +179,16 @@ class ReservationTableModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(start, 0), self.index(end, last_col))
         known = {r.id for r in self._rows}
         fresh = [r for r in rows if r.id not in known]
+        in_order = False
         if fresh:
             if not self._rows:  # the first rows go in already in order: no re-sort, no layout change after
-                fresh = self._sorted(fresh)
+                fresh, in_order = self._sorted(fresh), True
             n = len(self._rows)
             self.beginInsertRows(QModelIndex(), n, n + len(fresh) - 1)
             self._rows.extend(fresh)
             self.endInsertRows()
         self._pos = {r.id: i for i, r in enumerate(self._rows)}
-        if fresh or changed:
+        if changed or (fresh and not in_order):
             self._resort()
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -205,7 +206,8 @@ class ReservationTableModel(QAbstractTableModel):
         def key(r: ReservationRow) -> tuple:
             seen = keys.get(r.id)
             if seen is None or seen[0] is not r:  # a new or changed row
-                seen = keys[r.id] = (r, (_sort_key(r, col), r.time_local.timestamp(), fold(r.name), r.id))
+                at = r.time_local.timestamp()
+                seen = keys[r.id] = (r, (at if col == Column.TIME else _sort_key(r, col), at, fold(r.name), r.id))
             return seen[1]
 
         return sorted(rows, key=key, reverse=self._sort_order == Qt.SortOrder.DescendingOrder)

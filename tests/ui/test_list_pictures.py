@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+from PySide6.QtCore import QTimer
+
 from hoststand.domain.model import ReservationStatus
 from hoststand.ui.reservation_list import ReservationDelegate
 
@@ -96,29 +98,40 @@ def test_cells_are_set_up_as_qt_sets_them_up(window, night):
 
 
 def test_a_big_change_fills_the_list_over_a_few_frames(window, qtbot):
-    """Every visible party changed at once: a paint draws at most NEW_CELLS_PER_PAINT cells anew, the others keep
-    their party's previous picture for a frame; the list is complete a few frames later."""
+    """Every visible party changed at once: the list takes the rows in one turn of the event loop and paints them
+    in the next; a paint draws at most NEW_CELLS_PER_PAINT cells anew, the others keep their party's previous
+    picture for a frame; the list is complete a few frames later."""
     from hoststand.ui import reservation_list as rl
 
     panel = window.reservation_list
     view, delegate = panel.view, panel.delegate
     before = _picture(window)
-    drawn = []
-    original = delegate._paint_cell
-    delegate._paint_cell = lambda *a: (drawn.append(a), original(*a))
+    paints: list[list] = []  # the cells drawn anew, paint by paint
+    firsts: list = []  # the viewport right after its first paint of the new rows
+    original_cell, original_paint = delegate._paint_cell, view.paintEvent
+
+    def paint_event(event):  # noqa: ANN001
+        paints.append([])
+        original_paint(event)
+        if len(paints) == 1:  # (once this paint is over, before the next: 8 ms later)
+            QTimer.singleShot(0, lambda: firsts.append(view.viewport().grab().toImage()))
+
+    delegate._paint_cell = lambda *a: ((paints[-1] if paints else []).append(a), original_cell(*a))
+    view.paintEvent = paint_event
     try:
         rows = panel.model.rows()
         panel.set_rows([replace(r, pending=True) if r.status in (ReservationStatus.BOOKED, ReservationStatus.SEATED) else r
                         for r in rows])
         view.viewport().repaint()
-        assert 0 < len(drawn) <= rl.NEW_CELLS_PER_PAINT
-        assert view.drawing_pending()
-        first = view.viewport().grab().toImage()
-        assert first != before  # the first rows already show their new mark
-        qtbot.waitUntil(lambda: not view.drawing_pending(), timeout=2000)
+        assert paints == []  # this turn took the rows; the list paints them in the next
+        qtbot.waitUntil(lambda: len(paints) > 0 and not view.drawing_pending(), timeout=2000)
     finally:
         del delegate._paint_cell
-    assert len(drawn) > rl.NEW_CELLS_PER_PAINT
+        del view.paintEvent
+    assert firsts[0] != before  # the first paint already shows new marks
+    assert 0 < len(paints[0]) <= rl.NEW_CELLS_PER_PAINT
+    assert all(len(cells) <= rl.NEW_CELLS_PER_PAINT for cells in paints)
+    assert sum(len(cells) for cells in paints) > rl.NEW_CELLS_PER_PAINT
     assert _picture(window) == _afresh(window)
 
 
