@@ -6,7 +6,7 @@ Reads only (a WAL snapshot each); the UI calls these after a change event and re
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
@@ -70,6 +70,9 @@ S = ReservationStatus
 API_LABELS = {"opentable": "OpenTable", "toast": "Toast", "resy": "Resy", "sevenrooms": "SevenRooms",
               "square": "Square", "lightspeed": "Lightspeed", "omnivore": "Omnivore"}
 _COUNTED = (S.BOOKED, S.ARRIVED, S.SEATED, S.FINISHED)
+# Just after start the sync's first pull gets this long before the cache is called stale: a banner that came and
+# went at every launch moved the whole screen twice (and redrew the plan at a new size each time).
+FIRST_PULL_GRACE = timedelta(seconds=30)
 
 
 class FloorQueries:
@@ -88,6 +91,7 @@ class FloorQueries:
         self.clock = clock
         self.health = health
         self._table_names = {t.id: t.name for t in layout.tables}
+        self._opened_at = clock.now()
         self._list_rows: dict[str, tuple] = {}  # by reservation id: (party, guest, facts, the list row built from them)
 
     # ------------------------------------------------------------------------------------- basics
@@ -134,7 +138,7 @@ class FloorQueries:
         seated_covers = sum(covers_of(r, ticket_of.get(r.id), override=r.cover_override) for r in reservations if r.status is S.SEATED)
         last_pull = n.feeds.get(FEED_RESERVATIONS)
         age = (now - last_pull.last_success).total_seconds() if last_pull and last_pull.last_success else None
-        stale = age is None or age > self.settings.stale_after.total_seconds()
+        stale = (age is None or age > self.settings.stale_after.total_seconds()) and not self._first_pull_pending(now)
         return HeaderView(
             restaurant=self.settings.name,
             service_date=n.day,
@@ -151,6 +155,14 @@ class FloorQueries:
             data_age_s=age,
             stale=stale,
         )
+
+    def _first_pull_pending(self, now: datetime) -> bool:
+        """Whether the app has just started and the booking platform has neither answered nor failed yet (its
+        first pull is on its way), for at most FIRST_PULL_GRACE. A failure shows at once, as an outage."""
+        if self.health is None or now - self._opened_at > FIRST_PULL_GRACE:
+            return False
+        booking = [h for h in self.health.snapshot().values() if h.role == "booking"]
+        return all(h.last_success is None and h.since is None for h in booking)
 
     def api_health(self) -> tuple[ApiHealthView, ...]:
         if self.health is None:
