@@ -328,7 +328,7 @@ def forecast_arrivals(
             settled.setdefault(table_id, []).append((now, pace.predicted_free_at))
     waiting = sorted(
         (r for r in upcoming_reservations if r.status in _WAITING),
-        key=lambda r: (r.start, r.id),
+        key=lambda r: (r.start, r.guest_name, r.id),  # as the list shows them (ids differ from one pull to the next)
     )
     due = [
         r

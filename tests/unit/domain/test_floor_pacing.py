@@ -251,6 +251,14 @@ def test_a_party_gets_its_own_table_when_it_frees_by_its_time():
     assert fc.likely_tables == "3"
 
 
+def test_parties_due_at_the_same_time_come_in_name_order_whatever_their_ids():
+    """As the reservation list shows them: ids are not stable from one pull to the next."""
+    parties = [res("r9", (), at(20, 15), name="Abbott"), res("r1", (), at(20, 15), name="Zeller"),
+               res("r5", (), at(20, 15), name="Moreau")]
+    assert [fc.reservation_id for fc in forecast(parties, {})] == ["r9", "r5", "r1"]
+    assert [fc.reservation_id for fc in forecast(list(reversed(parties)), {})] == ["r9", "r5", "r1"]
+
+
 def test_a_party_whose_table_runs_late_gets_another_free_table():
     [fc] = forecast([res("r1", ("T3",), at(20, 15), name="Smith")], occupied(T3=at(20, 35)))
     assert (fc.likely_table_ids, fc.likely_at, fc.late_by_minutes, fc.warning) == (("T4",), at(20, 15), 0, None)
