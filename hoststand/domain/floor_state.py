@@ -111,11 +111,17 @@ def derive_floor(
     seated: dict[str, list[Reservation]] = {}
     waiting: dict[str, list[Reservation]] = {}
     for res in all_reservations:
+        if not res.table_ids:
+            continue
+        status = res.status
+        if status == ReservationStatus.SEATED:
+            into = seated
+        elif status in _WAITING and res.end > now:
+            into = waiting
+        else:
+            continue
         for table_id in res.table_ids:
-            if res.status == ReservationStatus.SEATED:
-                seated.setdefault(table_id, []).append(res)
-            elif res.status in _WAITING and res.end > now:
-                waiting.setdefault(table_id, []).append(res)
+            into.setdefault(table_id, []).append(res)
     live: dict[str, list[Ticket]] = {}
     for ticket in tickets:
         if _occupies(ticket):
@@ -124,11 +130,8 @@ def derive_floor(
     result: dict[str, TableStatus] = {}
     for table in layout.tables:
         following = _first(waiting.get(table.id), _by_start)
-        next_fields = {
-            "next_reservation_id": following.id if following else None,
-            "next_start": following.start if following else None,
-            "stale": stale,
-        }
+        next_id = following.id if following else None
+        next_start = following.start if following else None
         parties = _ordered(seated.get(table.id), _by_seated)
         tickets_here = _ordered(live.get(table.id), _by_opened)
         party = parties[0] if parties else None
@@ -162,10 +165,13 @@ def derive_floor(
                 covers=max(covers, 0),
                 seated_since=seated_since,
                 stage=ticket.stage if ticket is not None else None,
-                **next_fields,
+                next_reservation_id=next_id,
+                next_start=next_start,
+                stale=stale,
             )
         elif table.id in blocked:
-            result[table.id] = TableStatus(table.id, TableState.BLOCKED, **next_fields)
+            result[table.id] = TableStatus(table.id, TableState.BLOCKED, next_reservation_id=next_id, next_start=next_start,
+                                           stale=stale)
         elif following is not None and following.start - hold_window <= now:
             result[table.id] = TableStatus(
                 table.id,
@@ -173,8 +179,11 @@ def derive_floor(
                 reservation_id=following.id,
                 party_name=following.guest_name,
                 covers=following.party_size,
-                **next_fields,
+                next_reservation_id=next_id,
+                next_start=next_start,
+                stale=stale,
             )
         else:
-            result[table.id] = TableStatus(table.id, TableState.FREE, **next_fields)
+            result[table.id] = TableStatus(table.id, TableState.FREE, next_reservation_id=next_id, next_start=next_start,
+                                           stale=stale)
     return result
