@@ -137,6 +137,8 @@ class KeyedRowsModel(QAbstractTableModel, Generic[R]):
         rows = list(rows)
         if self._sort is not None:
             rows = self._sorted(rows, *self._sort)
+        if len(rows) == len(self._rows) and all(a is b for a, b in zip(rows, self._rows)):
+            return  # the very same rows in the same order (a refresh where nothing here changed)
         new_keys = [self._key(r) for r in rows]
         if len(set(new_keys)) != len(new_keys):
             raise ValueError("rows must have distinct keys")

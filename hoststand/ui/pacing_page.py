@@ -16,6 +16,7 @@ while the page is shown. Nothing here calls a vendor.
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -131,16 +132,18 @@ def free_text(r: TablePaceRow) -> str:
     return _hm(r.predicted_free_local)
 
 
+_ALERT_RANK = {Severity.URGENT: 0, Severity.WARNING: 1, Severity.NOTICE: 2}
+_IDLE_RANK = {TableState.HELD: 5, TableState.FREE: 6, TableState.BLOCKED: 7}
+
+
 def attention(r: TablePaceRow) -> tuple:
     """The default order of the table list: what needs a look first. Alerts, then tables over their turn
     (most over first), then the other seated tables by when they free up, then held, free and blocked."""
-    sev = {Severity.URGENT: 0, Severity.WARNING: 1, Severity.NOTICE: 2}
     if r.occupied:
-        rank = sev.get(r.alert, 3) if r.alert else (3 if r.over_by_minutes > 0 else 4)
+        rank = _ALERT_RANK.get(r.alert, 3) if r.alert else (3 if r.over_by_minutes > 0 else 4)
         when = r.predicted_free_local.timestamp() if r.predicted_free_local else 0
         return (rank, -r.over_by_minutes, when, _table_sort(r.name))
-    rest = {TableState.HELD: 5, TableState.FREE: 6, TableState.BLOCKED: 7}
-    return (rest.get(r.state, 6), 0, 0, _table_sort(r.name))
+    return (_IDLE_RANK.get(r.state, 6), 0, 0, _table_sort(r.name))
 
 
 def table_tip(r: TablePaceRow) -> str:
@@ -200,7 +203,9 @@ def course_sub(r: TablePaceRow) -> str:
     return "time not known" if r.stage_assumed else ""
 
 
+@functools.lru_cache(maxsize=4096)
 def _table_sort(name: str) -> tuple:
+    """"12" before "101", by the number in the name (remembered: the table list sorts on every refresh)."""
     digits = "".join(ch for ch in name if ch.isdigit())
     return (int(digits) if digits else 10**6, name)
 
@@ -546,6 +551,7 @@ class PacingPage(Page):
         self.pacing = pacing
         self.service = service
         self.view: PacingView | None = None
+        self._attention_keys: dict[int, tuple[TablePaceRow, tuple]] = {}  # see _by_attention
         self.setStyleSheet(STYLE)
 
         outer = QVBoxLayout(self)
@@ -769,6 +775,23 @@ class PacingPage(Page):
     def _timeline_shown(self) -> bool:
         return self.stack.currentIndex() == 1
 
+    def _by_attention(self, rows: tuple[TablePaceRow, ...]) -> list[TablePaceRow]:
+        """The rows in `attention` order; a row's key is kept while the row is the very same object (a refresh
+        hands back the rows of tables that did not change)."""
+        keys = self._attention_keys
+        fresh: dict[int, tuple[TablePaceRow, tuple]] = {}
+
+        def key(r: TablePaceRow) -> tuple:
+            seen = keys.get(id(r))
+            if seen is None or seen[0] is not r:
+                seen = (r, attention(r))
+            fresh[id(r)] = seen
+            return seen[1]
+
+        ordered = sorted(rows, key=key)
+        self._attention_keys = fresh
+        return ordered
+
     def set_view(self, view: PacingView) -> None:
         self.view = view
         occupied = [r for r in view.tables if r.occupied]
@@ -781,7 +804,7 @@ class PacingPage(Page):
                            f"turn times · {view.turns.visits} visits" if learned else "turn times · not enough visits")
         self.fig_turns.setToolTip(_turns_html(view))
 
-        self.table_model.set_rows(view.tables if self.table_model.sort_column is not None else sorted(view.tables, key=attention))
+        self.table_model.set_rows(view.tables if self.table_model.sort_column is not None else self._by_attention(view.tables))
         over = sum(1 for r in occupied if r.over_by_minutes > 0)
         self.tables_hint.setText(
             f"{len(occupied)} seated · {over} over turn · {view.free} free" + (" · POS data is old" if view.stale else "")

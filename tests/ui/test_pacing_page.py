@@ -101,6 +101,20 @@ def test_the_page_shows_the_pace_of_the_floor(page, night):
     assert "Defaults" in page.fig_turns.value.text() and "Party" in page.fig_turns.toolTip()
 
 
+def test_the_table_order_follows_a_row_that_changed_between_refreshes(page):
+    """The page keeps each row's place key while the row is the same object: a changed row is placed anew."""
+    from dataclasses import replace
+
+    v = page.view
+    calm = [r for r in sorted(v.tables, key=attention) if r.occupied and not r.alert and r.over_by_minutes <= 0][-1]
+    late = replace(calm, over_by_minutes=50)  # the same table, now far over its turn
+    tables = tuple(late if r is calm else r for r in v.tables)
+    page.set_view(replace(v, tables=tables))
+    model_rows = [page.table_model.index(i, 0).data(ROW_ROLE) for i in range(page.table_model.rowCount())]
+    assert model_rows == sorted(tables, key=attention)
+    assert model_rows.index(late) < [r.table_id for r in sorted(v.tables, key=attention)].index(calm.table_id)
+
+
 def test_a_change_is_read_in_the_background_and_applied(page, night, qtbot):
     before = page.view
     night.service.check_in(night.ids["smith"])
