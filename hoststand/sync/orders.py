@@ -70,6 +70,11 @@ def apply_orders(
     linked = {t.reservation_id for t in tickets if t.reservation_id and t.is_live}
     known = {t.id for t in tickets}
     voiding = outbox.tickets_being_voided(s)  # voided here, the void not yet at the POS: it stays voided
+    at_table: dict[str, list[str]] = {}  # booked parties by table, in the day's order (ids: entries get replaced)
+    for r in reservations.values():
+        if r.source != WALK_IN:
+            for t in dict.fromkeys(r.table_ids):
+                at_table.setdefault(t, []).append(r.id)
     changes: list[tuple[Ticket, int | None]] = []
     new_reservations: list[tuple[Reservation, date, str | None]] = []
 
@@ -81,7 +86,7 @@ def apply_orders(
         if ticket is None:
             if order.stage is CourseStage.VOIDED:
                 continue  # a ticket voided before we ever saw it: nothing happened at a table
-            reservation_id = _party_without_ticket(order, table_id, reservations, linked)
+            reservation_id = _party_without_ticket(order, table_id, reservations, at_table, linked)
             if reservation_id is None:
                 walk_in = _walk_in(order, table_id, now, settings)
                 reservations[walk_in.id] = walk_in
@@ -176,14 +181,20 @@ def adopt_walk_ins(s: Session, parties: list[Reservation], *, day: date, link_wi
 
 
 def _party_without_ticket(
-    order: RemoteOrder, table_id: str | None, reservations: dict[str, Reservation], linked: set[str]
+    order: RemoteOrder,
+    table_id: str | None,
+    reservations: dict[str, Reservation],
+    at_table: dict[str, list[str]],
+    linked: set[str],
 ) -> str | None:
     """A ticket opened by hand at a table where a party sits without a ticket belongs to that party; a closed
-    one belongs to the finished party that sat there at the time."""
+    one belongs to the finished party that sat there at the time. (`at_table`: the booked parties' ids by table,
+    so that each new order looks at its table's parties, not at the whole night.)"""
     if table_id is None:
         return None
     opened = order.opened_at
-    for res in reservations.values():
+    for rid in at_table.get(table_id, ()):
+        res = reservations[rid]
         if res.id in linked or table_id not in res.table_ids or res.source == WALK_IN:
             continue
         if order.stage.is_live and res.status is S.SEATED:
