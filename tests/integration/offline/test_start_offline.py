@@ -7,13 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from hoststand.app import build_core, load_layout
-from hoststand.connectors.base import Credentials
-from hoststand.connectors.registry import make_booking, make_pos
 from hoststand.domain.model import ReservationStatus
-from hoststand.store import open_store, repos
-from tests.conftest import ROOT
-from tests.integration.sync.conftest import make_night
+from hoststand.store import repos
+from tests.integration.sync.conftest import make_night, restart_core
 
 pytestmark = pytest.mark.anyio
 
@@ -31,18 +27,7 @@ async def test_with_both_apis_down_at_start_the_cached_night_is_shown_stale_and_
     night.fault("opentable", mode="down")
     night.fault("toast", mode="down")
     night.clock.advance(timedelta(minutes=10))
-    old = night.core
-    ot, toast = night.sandbox.credentials["opentable"], night.sandbox.credentials["toast"]
-    core = build_core(
-        settings=old.settings,
-        layout=load_layout(ROOT / "resources" / "floorplans" / "bistro.json"),
-        store=open_store(tmp_path / "cache.sqlite"),
-        booking=make_booking("opentable", base_url=night.sandbox.urls["opentable"], rid=ot["rid"], clock=night.clock,
-                             credentials=Credentials(ot["client_id"], ot["client_secret"])),
-        pos=make_pos("toast", base_url=night.sandbox.urls["toast"], restaurant_guid=toast["restaurant_guid"],
-                     clock=night.clock, credentials=Credentials(toast["client_id"], toast["client_secret"])),
-        clock=night.clock,
-    )
+    core = restart_core(night, tmp_path)
     try:
         for _ in range(3):  # a few failed rounds open the circuits
             await core.engine.puller.pull_all()

@@ -120,6 +120,22 @@ def make_night(tmp_path, when: datetime = OPENING, *, pull_interval: float = 15.
     return Night(srv, core, clock)
 
 
+def restart_core(night: Night, tmp_path) -> Core:
+    """The terminal started again over the night's cache (`tmp_path / "cache.sqlite"`): a new core on the same
+    sandboxes and clock. The caller closes it."""
+    ot, toast = night.sandbox.credentials["opentable"], night.sandbox.credentials["toast"]
+    return build_core(
+        settings=night.core.settings,
+        layout=load_layout(ROOT / "resources" / "floorplans" / "bistro.json"),
+        store=open_store(tmp_path / "cache.sqlite"),
+        booking=make_booking("opentable", base_url=night.sandbox.urls["opentable"], rid=ot["rid"], clock=night.clock,
+                             credentials=Credentials(ot["client_id"], ot["client_secret"])),
+        pos=make_pos("toast", base_url=night.sandbox.urls["toast"], restaurant_guid=toast["restaurant_guid"],
+                     clock=night.clock, credentials=Credentials(toast["client_id"], toast["client_secret"])),
+        clock=night.clock,
+    )
+
+
 @pytest.fixture
 async def night(tmp_path):
     n = make_night(tmp_path)
