@@ -65,8 +65,10 @@ def load_layout(path: Path) -> FloorLayout:
 
 
 def open_cache(data_dir: Path, name: str = CACHE_NAME) -> Store:
+    """The cache, checked (and upgraded) but not yet connected: the window's first screen is read without
+    SQLAlchemy (`store.first_read`) and `run_gui` connects the store once that screen has painted."""
     try:
-        store = open_store(Path(data_dir) / name)
+        store = open_store(Path(data_dir) / name, connect=False)
     except StoreError as exc:
         raise AppError(str(exc)) from exc
     if store.backup_path:
@@ -290,6 +292,7 @@ def run_gui(
         if closed.is_set():  # the window was closed (or the app told to quit) before the sync started
             core.service.close()
             return
+        core.store.connect()  # imports SQLAlchemy (the first screen was read without it)
         if core.engine is None:
             if connect is None:
                 raise AppError("No connectors to start.")

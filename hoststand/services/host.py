@@ -2,7 +2,8 @@
 
 The services of the other screens (`pacing`, `waitlist`, `reconciliation`) are built on first use: the app
 shows the host stand first and builds those screens after its first paint, so their modules are not imported
-before it.
+before it. So are the host's commands and the operations service: they write through the repositories, which
+bring SQLAlchemy, and the first screen is read without it (`hoststand.store.first_read`).
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from hoststand.domain.model import FloorLayout
 from hoststand.domain.settings import RestaurantSettings
 from hoststand.store.engine import Store
 from hoststand.sync.health import HealthMonitor
-from hoststand.services.commands import HostCommands
 from hoststand.services.queries import FloorQueries
-from hoststand.services.operations import OperationsService
 
 if TYPE_CHECKING:
+    from hoststand.services.commands import HostCommands
+    from hoststand.services.operations import OperationsService
     from hoststand.services.pacing import PacingQueries
     from hoststand.services.reconciliation import ReconciliationService
     from hoststand.services.waitlist import WaitlistService
@@ -46,12 +47,27 @@ class HostService:
         self.settings = settings
         self.clock = clock
         self.bus = bus
-        self.commands = HostCommands(store, layout=layout, settings=settings, clock=clock, bus=bus, tab_name_max=tab_name_max)
         self.queries = FloorQueries(store, layout=layout, settings=settings, clock=clock, health=health)
-        self.operations = OperationsService(
-            store, layout=layout, settings=settings, clock=clock, bus=bus, commands=self.commands, queries=self.queries
-        )
+        self._tab_name_max = tab_name_max
         self._refresh = refresh
+
+    @cached_property
+    def commands(self) -> HostCommands:
+        from hoststand.services.commands import HostCommands
+
+        return HostCommands(
+            self.store, layout=self.layout, settings=self.settings, clock=self.clock, bus=self.bus,
+            tab_name_max=self._tab_name_max,
+        )
+
+    @cached_property
+    def operations(self) -> OperationsService:
+        from hoststand.services.operations import OperationsService
+
+        return OperationsService(
+            self.store, layout=self.layout, settings=self.settings, clock=self.clock, bus=self.bus,
+            commands=self.commands, queries=self.queries,
+        )
 
     # the other screens' services, built on first use (see the module docstring)
     @cached_property
@@ -135,12 +151,19 @@ class HostService:
         return self.commands.undo()
 
     def undo_label(self) -> str | None:
+        if not self.store.connected:  # the first screen (see the module docstring)
+            from hoststand.store import first_read
+
+            description = first_read.undo_description(self.store.path, self.clock.now() - self.settings.undo_window)
+            return f"Undo: {description}" if description else None  # as HostCommands.undo_label
         return self.commands.undo_label()
 
     def attach_sync(self, *, refresh: Callable[[], None], tab_name_max: int) -> None:
         """Called once the connectors exist: where "refresh now" goes, and the POS's note limit."""
         self._refresh = refresh
-        self.commands.tab_name_max = tab_name_max
+        self._tab_name_max = tab_name_max
+        if "commands" in self.__dict__:
+            self.commands.tab_name_max = tab_name_max
 
     # notifications & sync
     def subscribe(self, fn: Callable[[Change], None]) -> Callable[[], None]:

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-
-from sqlmodel import Session
+from typing import TYPE_CHECKING
 
 from hoststand.domain import service_day
 from hoststand.domain.clock import Clock
@@ -28,8 +27,6 @@ from hoststand.domain.model import (
 from hoststand.domain.party import party_allergies
 from hoststand.domain.pacing import table_label
 from hoststand.domain.settings import RestaurantSettings
-from hoststand.store import outbox, repos
-from hoststand.store.engine import Store
 from hoststand.sync.health import HealthMonitor
 from hoststand.sync.tables import TableIdentity
 from hoststand.services.views import (
@@ -42,6 +39,14 @@ from hoststand.services.views import (
     ReservationRow,
     TableView,
 )
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from hoststand.store.engine import Store
+
+# The repositories (`hoststand.store.repos`, `outbox`) are imported where they are used, not with this module:
+# they bring SQLAlchemy, and the app's first screen is read without it (`hoststand.store.first_read`).
 
 # The puller's feed names (`hoststand.sync.puller.FEED_*`; tests/ui/test_start_up.py checks
 # they agree). Not imported from there: that module brings the vendors' merge code (phone numbers, …) into
@@ -101,6 +106,8 @@ class FloorQueries:
 
     def _day(self, s: Session) -> date:
         """Tonight; or, when the cache holds nothing for tonight (offline start), the last night it holds."""
+        from hoststand.store import repos
+
         today = self.service_date()
         if repos.has_reservations_for_day(s, today):
             return today
@@ -108,6 +115,10 @@ class FloorQueries:
 
     def read_night(self) -> NightData:
         now = self.clock.now()
+        if not self.store.connected:  # the app's first screen: read before SQLAlchemy is imported
+            return self._first_night(now)
+        from hoststand.store import outbox, repos
+
         with self.store.read() as s:
             day = self._day(s)
             reservations = repos.reservations_for_day(s, day)
@@ -123,6 +134,23 @@ class FloorQueries:
                 feeds=repos.all_sync_states(s),
                 identity=TableIdentity.load(s, self.layout),
             )
+
+    def _first_night(self, now: datetime) -> NightData:
+        from hoststand.store import first_read
+
+        f = first_read.night(self.store.path, self.service_date())
+        return NightData(
+            day=f.day,
+            now=now,
+            reservations=f.reservations,
+            guests=f.guests,
+            live_tickets=f.live_tickets,
+            pending=f.pending,
+            counts=f.counts,
+            open_conflicts=f.open_conflicts,
+            feeds=f.feeds,
+            identity=TableIdentity.build(self.layout, f.pos_tables),
+        )
 
     def local(self, at: datetime | None) -> datetime | None:
         return service_day.local(at, self.settings.tz) if at else None
@@ -318,6 +346,8 @@ class FloorQueries:
     # ---------------------------------------------------------------------------------- details
 
     def party(self, reservation_id: str) -> PartyDetails | None:
+        from hoststand.store import outbox, repos
+
         with self.store.read() as s:
             r = repos.get_reservation(s, reservation_id)
             if r is None:
@@ -365,6 +395,8 @@ class FloorQueries:
         )
 
     def party_at_table(self, table_id: str) -> PartyDetails | None:
+        from hoststand.store import repos
+
         floor = {t.id: t for t in self.floor().tables}
         t = floor.get(table_id)
         if t is None:
@@ -383,6 +415,8 @@ class FloorQueries:
     # ------------------------------------------------------------------------- queue & conflicts
 
     def queue(self) -> list[QueueItemView]:
+        from hoststand.store import outbox, repos
+
         with self.store.read() as s:
             actions = outbox.by_state(s, (ActionState.PENDING, ActionState.IN_FLIGHT, ActionState.FAILED, ActionState.DEAD))
             names = {}
@@ -408,6 +442,8 @@ class FloorQueries:
         return out
 
     def conflicts(self) -> list[ConflictView]:
+        from hoststand.store import repos
+
         with self.store.read() as s:
             rows = repos.open_conflicts(s)
         return [

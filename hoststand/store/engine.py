@@ -22,15 +22,13 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from sqlalchemy.pool import QueuePool
-from sqlmodel import Session, SQLModel, create_engine
+from typing import TYPE_CHECKING
 
-from hoststand.store import rows as _rows  # noqa: F401  (registers the tables on SQLModel.metadata)
+if TYPE_CHECKING:  # SQLAlchemy is imported when the store connects (see `Store`), not with this module
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +87,10 @@ def _configure(dbapi_conn, _record) -> None:
 
 
 def _make_engine(path: Path, begin: str) -> Engine:
+    from sqlalchemy import event
+    from sqlalchemy.pool import QueuePool
+    from sqlmodel import create_engine
+
     engine = create_engine(
         f"sqlite:///{path}",
         connect_args={"check_same_thread": False, "timeout": 30},
@@ -177,26 +179,71 @@ def _upgrade(path: Path, current: int, migrations: dict[int, Migration], target_
     return backup
 
 
-@dataclass
 class Store:
-    """The open cache. Use `write()` for a transaction that changes data, `read()` for a snapshot."""
+    """The cache. Use `write()` for a transaction that changes data, `read()` for a snapshot.
 
-    path: Path
-    write_engine: Engine
-    read_engine: Engine
-    backup_path: Path | None = None  # set when opening upgraded the file
-    _write_lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
+    Its SQLAlchemy engines are made when it connects: at once from `open_store`; from `open_store(...,
+    connect=False)` (the app's start-up) at `connect()` or the first `read()` or `write()`, so that the window's
+    first read (`first_read.py`, plain sqlite3) and first paint do not wait for SQLAlchemy's import."""
+
+    def __init__(self, path: Path, *, backup_path: Path | None = None, target_version: int = SCHEMA_VERSION) -> None:
+        self.path = path
+        self.backup_path = backup_path  # set when opening upgraded the file
+        self._target_version = target_version
+        self._engines: tuple[Engine, Engine] | None = None
+        self._connect_lock = threading.Lock()
+        self._write_lock = threading.RLock()
+        self._session: type[Session] | None = None
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r}, connected={self.connected})"
+
+    @property
+    def connected(self) -> bool:
+        return self._engines is not None
+
+    def connect(self) -> None:
+        """Make the engines (importing SQLAlchemy and the rows) and create any missing table. Idempotent."""
+        if self._engines is not None:
+            return
+        with self._connect_lock:
+            if self._engines is not None:
+                return
+            from sqlmodel import Session, SQLModel
+
+            from hoststand.store import rows as _rows  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+            write_engine = _make_engine(self.path, "BEGIN IMMEDIATE")
+            read_engine = _make_engine(self.path, "BEGIN")
+            SQLModel.metadata.create_all(write_engine)
+            with write_engine.begin() as conn:
+                if int(conn.exec_driver_sql("PRAGMA user_version").scalar()) == 0:
+                    conn.exec_driver_sql(f"PRAGMA user_version={self._target_version}")
+            self._session = Session
+            self._engines = (write_engine, read_engine)
+
+    @property
+    def write_engine(self) -> Engine:
+        self.connect()
+        return self._engines[0]
+
+    @property
+    def read_engine(self) -> Engine:
+        self.connect()
+        return self._engines[1]
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction (BEGIN IMMEDIATE); committed on normal exit, rolled back on error."""
-        with self._write_lock, Session(self.write_engine, expire_on_commit=False) as session:
+        engine = self.write_engine
+        with self._write_lock, self._session(engine, expire_on_commit=False) as session:
             with session.begin():
                 yield session
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with Session(self.read_engine, expire_on_commit=False) as session:
+        engine = self.read_engine  # (connects first: `_session` is set by `connect`)
+        with self._session(engine, expire_on_commit=False) as session:
             with session.begin():
                 yield session
 
@@ -209,8 +256,9 @@ class Store:
             return str(conn.exec_driver_sql(f"PRAGMA {name}").scalar())
 
     def close(self) -> None:
-        self.write_engine.dispose()
-        self.read_engine.dispose()
+        if self._engines is not None:
+            for engine in self._engines:
+                engine.dispose()
 
 
 def open_store(
@@ -218,13 +266,18 @@ def open_store(
     *,
     migrations: dict[int, Migration] | None = None,
     target_version: int | None = None,
+    connect: bool = True,
 ) -> Store:
-    """Open (creating if needed) the cache at `path`, upgrading an older schema after a backup."""
+    """Open (creating if needed) the cache at `path`, upgrading an older schema after a backup.
+
+    With `connect=False` the file is checked (and upgraded) through plain sqlite3 only and the store connects
+    later (see `Store`); a new or never-initialised file still connects at once, to create its tables."""
     path = Path(path)
     migrations = MIGRATIONS if migrations is None else migrations
     target = SCHEMA_VERSION if target_version is None else target_version
     path.parent.mkdir(parents=True, exist_ok=True)
     backup: Path | None = None
+    current = 0
     if path.exists() and path.stat().st_size > 0:
         _check_readable(path)
         current = _user_version(path)
@@ -239,13 +292,10 @@ def open_store(
             pass
         else:
             backup = _upgrade(path, current, migrations, target)
-    write_engine = _make_engine(path, "BEGIN IMMEDIATE")
-    read_engine = _make_engine(path, "BEGIN")
-    SQLModel.metadata.create_all(write_engine)
-    with write_engine.begin() as conn:
-        if int(conn.exec_driver_sql("PRAGMA user_version").scalar()) == 0:
-            conn.exec_driver_sql(f"PRAGMA user_version={target}")
-    return Store(path=path, write_engine=write_engine, read_engine=read_engine, backup_path=backup)
+    store = Store(path, backup_path=backup, target_version=target)
+    if connect or current == 0 or backup is not None:  # a new or just-upgraded file gets its new tables now
+        store.connect()
+    return store
 
 
 def move_aside(path: Path, reason: str) -> Path:

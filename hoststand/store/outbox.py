@@ -40,6 +40,7 @@ from sqlmodel import Session, col, func, select
 
 from hoststand.domain.model import ActionState, ActionTarget, OutboxAction
 from hoststand.store import repos
+from hoststand.store.entities import action_from_row
 from hoststand.store.engine import Store
 from hoststand.store.rows import OutboxRow
 from hoststand.store.types import JSONText, UTCDateTime
@@ -83,24 +84,6 @@ def kill_point(name: str) -> None:
     os.write(2, f"hoststand: kill point {name!r} reached: SIGKILL\n".encode())
     os.kill(os.getpid(), signal.SIGKILL)
 
-
-
-def action_from_row(r: OutboxRow) -> OutboxAction:
-    return OutboxAction(
-        id=r.id,
-        kind=r.kind,
-        target=ActionTarget(r.target),
-        order_key=r.order_key,
-        payload=dict(r.payload),
-        state=ActionState(r.state),
-        attempts=r.attempts,
-        created_at=r.created_at,
-        next_attempt_at=r.next_attempt_at,
-        last_error=r.last_error,
-        reservation_id=r.reservation_id,
-        table_id=r.table_id,
-        seq=int(r.seq or 0),
-    )
 
 
 def enqueue(

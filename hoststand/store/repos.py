@@ -9,14 +9,13 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import bindparam, insert, type_coerce
 from sqlalchemy.types import NullType
 from sqlmodel import Session, col, func, select
 
 from hoststand.domain.model import (
-    Allergen,
     AuditEntry,
     ConflictRecord,
     CourseStage,
@@ -26,6 +25,7 @@ from hoststand.domain.model import (
     Server,
     Ticket,
 )
+from hoststand.store.entities import guest_from_row, reservation_from_row, ticket_from_row
 from hoststand.store.rows import (
     AuditRow,
     ConflictRow,
@@ -45,42 +45,6 @@ def new_id() -> str:
 
 
 # ---------------------------------------------------------------------------------------------- guests
-
-
-def _allergens(codes: Iterable[str]) -> frozenset[Allergen]:
-    out = set()
-    for c in codes:
-        try:
-            out.add(Allergen(c))
-        except ValueError:
-            continue
-    return frozenset(out)
-
-
-def guest_from_row(r: GuestRow) -> Guest:
-    return Guest(
-        id=r.id,
-        first_name=r.first_name,
-        last_name=r.last_name,
-        phone=r.phone,
-        email=r.email,
-        allergens=_allergens(r.allergens),
-        allergy_notes=r.allergy_notes,
-        dietary=tuple(r.dietary),
-        vip_tier=r.vip_tier,
-        preferred_server=r.preferred_server,
-        notes=r.notes,
-        visits=r.visits,
-        last_visit=r.last_visit,
-        total_spend=r.total_spend,
-        currency=r.currency,
-        source=r.source,
-        external_id=r.external_id,
-        version=r.version,
-        last_seen=r.last_seen,
-        total_covers=r.total_covers,
-        items_ordered=tuple((str(i), int(n)) for i, n in (r.items_ordered or [])),
-    )
 
 
 def _guest_values(g: Guest) -> dict:
@@ -227,33 +191,6 @@ def guests_by_ids(s: Session, ids: Iterable[str]) -> dict[str, Guest]:
 
 
 # -------------------------------------------------------------------------------------- reservations
-
-
-def reservation_from_row(r: ReservationRow) -> Reservation:
-    return Reservation(
-        id=r.id,
-        source=r.source,
-        external_id=r.external_id,
-        party_size=r.party_size,
-        start=r.start,
-        duration=timedelta(minutes=r.duration_min),
-        status=ReservationStatus(r.status),
-        guest_id=r.guest_id,
-        guest_name=r.guest_name,
-        table_ids=tuple(r.table_ids),
-        tags=tuple(r.tags),
-        occasion=r.occasion,
-        guest_request=r.guest_request,
-        venue_notes=r.venue_notes,
-        booked_party_size=r.booked_party_size,
-        cover_override=r.cover_override,
-        version=r.version,
-        last_seen=r.last_seen,
-        arrived_at=r.arrived_at,
-        seated_at=r.seated_at,
-        finished_at=r.finished_at,
-        cancelled_at=r.cancelled_at,
-    )
 
 
 def _reservation_values(res: Reservation, service_date: date) -> dict:
@@ -459,31 +396,6 @@ def latest_service_date(s: Session) -> date | None:
 
 
 # ------------------------------------------------------------------------------------------- tickets
-
-
-def ticket_from_row(r: TicketRow) -> Ticket:
-    return Ticket(
-        id=r.id,
-        table_id=r.table_id,
-        reservation_id=r.reservation_id,
-        covers=r.covers,
-        stage=CourseStage(r.stage),
-        pos_id=r.pos_id,
-        external_id=r.external_id,
-        pos_table_guid=r.pos_table_guid,
-        server_id=r.server_id,
-        opened_at=r.opened_at,
-        closed_at=r.closed_at,
-        subtotal=r.subtotal,
-        total=r.total,
-        comps=r.comps,
-        currency=r.currency,
-        tab_name=r.tab_name,
-        last_seen=r.last_seen,
-        placeholder=bool(r.placeholder),
-        stage_since=r.stage_since,
-        item_names=tuple(r.item_names or ()),
-    )
 
 
 def _ticket_values(t: Ticket) -> dict:

@@ -12,18 +12,9 @@ from datetime import datetime
 
 from sqlmodel import Session, col, or_, select
 
-from hoststand.domain.model import Allergen, WaitlistEntry
+from hoststand.domain.model import WaitlistEntry
+from hoststand.store.entities import allergens_of
 from hoststand.store.rows import GuestRow, ReservationRow, TableBlockRow, TicketRow, WaitlistRow
-
-
-def _allergens(codes: Iterable[str]) -> frozenset[Allergen]:
-    out = set()
-    for code in codes:
-        try:
-            out.add(Allergen(code))
-        except ValueError:  # a code from a newer version: kept in the row, not shown
-            continue
-    return frozenset(out)
 
 
 def _notifications(raw: Iterable) -> tuple[tuple[datetime, str], ...]:
@@ -45,7 +36,7 @@ def entry_from_row(r: WaitlistRow) -> WaitlistEntry:
         added_at=r.added_at,
         phone=r.phone,
         notes=r.notes,
-        allergens=_allergens(r.allergens),
+        allergens=allergens_of(r.allergens),
         allergy_notes=r.allergy_notes,
         quoted_minutes=r.quoted_minutes,
         status=r.status,

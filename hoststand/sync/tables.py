@@ -7,12 +7,13 @@ and aliases without regard to case). Layout tables the POS does not know are kep
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-from sqlmodel import Session
+from typing import TYPE_CHECKING
 
 from hoststand.domain.model import FloorLayout
 from hoststand.domain.table_match import match_tables
-from hoststand.store import repos
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class TableIdentity:
 
     @classmethod
     def load(cls, s: Session, layout: FloorLayout) -> TableIdentity:
+        from hoststand.store import repos  # here, not above: the first screen builds identities without SQLAlchemy
+
         return cls.build(layout, [(r.guid, r.name) for r in repos.pos_tables(s)])
 
     def guid_for(self, table_id: str) -> str | None:

@@ -309,11 +309,10 @@ class MainWindow(QMainWindow):
             self._defer_page("waitlist", "Waitlist", self._waitlist_page)
         if _offers(self.service, "pacing"):
             self._defer_page("pacing", "Pacing", self._pacing_page)
-        ops = getattr(self.service, "operations", None)
-        if ops is not None:
-            self._defer_page("queue", "Sync queue", lambda: _queue_page(ops))
-            self._defer_page("conflicts", "Conflicts", lambda: _conflicts_page(ops))
-            add_print_action(self, ops)
+        if _offers(self.service, "operations"):  # built on first use too: it writes through SQLAlchemy
+            self._defer_page("queue", "Sync queue", lambda: _queue_page(self.service.operations))
+            self._defer_page("conflicts", "Conflicts", lambda: _conflicts_page(self.service.operations))
+            add_print_action(self, lambda: self.service.operations)
         if _offers(self.service, "reconciliation"):
             self._defer_page("report", "Night report", lambda: _report_page(self.service.reconciliation, self._after))
         self.floor_view.first_painted.connect(self._start_deferred_pages)

@@ -215,10 +215,11 @@ def ensure_gui_app() -> QGuiApplication:
     return app  # type: ignore[return-value]
 
 
-def add_print_action(window: QWidget, ops) -> QAction:  # noqa: ANN001 - `ops` is an OperationsService
-    """Add "Print fallback sheet…" to the main window's ☰ menu (after "Refresh now"); returns the action."""
+def add_print_action(window: QWidget, ops) -> QAction:  # noqa: ANN001
+    """Add "Print fallback sheet…" to the main window's ☰ menu (after "Refresh now"); returns the action.
+    `ops` is an OperationsService, or a function returning it (the window builds it on first use)."""
     action = QAction("Print fallback sheet…", window)
-    action.triggered.connect(lambda: print_sheet_dialog(window, ops))
+    action.triggered.connect(lambda: print_sheet_dialog(window, ops() if callable(ops) else ops))
     menu = getattr(window, "menu", None)
     if menu is not None:
         before = getattr(window, "fit_action", None)

@@ -136,3 +136,49 @@ def test_a_real_version_1_cache_is_backed_up_and_upgraded_with_nothing_lost(tmp_
     assert action.state is ActionState.PENDING and action.payload["allergy_text"] == "no nuts pls, epipen"
     assert store.integrity_check() == "ok"
     store.close()
+
+
+# --------------------------------------------------------------------- opened for the app's start-up (connect=False)
+
+
+def test_a_cache_opened_for_start_up_connects_on_first_use_with_its_data(tmp_path):
+    from hoststand.domain.model import Guest
+    from hoststand.store import repos
+
+    path = tmp_path / "c.sqlite"
+    store = open_store(path)
+    with store.write() as s:
+        repos.save_guest(s, Guest(id="g1", first_name="Ann", last_name="Smith"))
+    store.close()
+    again = open_store(path, connect=False)
+    assert not again.connected and again.backup_path is None
+    with again.read() as s:  # the first read connects
+        assert repos.get_guest(s, "g1").last_name == "Smith"
+    assert again.connected and again.pragma("journal_mode") == "wal"
+    again.close()
+
+
+def test_a_new_or_upgraded_cache_opened_for_start_up_is_connected_at_once(tmp_path):
+    """Its tables are made now: the first read (plain sqlite3) must find them."""
+    import shutil
+    from pathlib import Path
+
+    new = open_store(tmp_path / "new.sqlite", connect=False)
+    assert new.connected and int(new.pragma("user_version")) == SCHEMA_VERSION
+    new.close()
+    path = tmp_path / "old.sqlite"
+    shutil.copy(Path(__file__).parent / "fixtures" / "cache-v1.sqlite", path)
+    old = open_store(path, connect=False)
+    assert old.connected and old.backup_path is not None
+    tables = {r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"waitlist", "table_block"} <= tables  # the v2 tables, made from the rows
+    old.close()
+
+
+@pytest.mark.parametrize("content", [b"this is not a database at all" * 100, b"SQLite format 3\x00" + b"\xff" * 4000])
+def test_a_damaged_cache_is_refused_at_start_up_too_before_any_window(tmp_path, content):
+    path = tmp_path / "c.sqlite"
+    path.write_bytes(content)
+    with pytest.raises(StoreError) as info:
+        open_store(path, connect=False)
+    assert info.value.recoverable_path == path and path.read_bytes() == content
