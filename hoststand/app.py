@@ -293,6 +293,11 @@ def run_gui(
             core.service.close()
             return
         core.store.connect()  # imports SQLAlchemy (the first screen was read without it)
+        if started_at is not None and os.environ.get("HOSTSTAND_REPORT_STARTUP"):
+            print(f"store_ready_s={time.perf_counter() - started_at:.4f}", flush=True)  # the host's commands can run
+            if os.environ.get("HOSTSTAND_EXIT_WHEN_READY"):  # the start-up benchmark
+                core.service.close()
+                return
         if core.engine is None:
             if connect is None:
                 raise AppError("No connectors to start.")
