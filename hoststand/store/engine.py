@@ -5,6 +5,9 @@
   read lock), reads with a plain deferred `BEGIN` (a consistent WAL snapshot that never blocks writers).
   Writers of one process also queue on a lock of the process: SQLite's busy handler polls in sleeps of up
   to 100 ms, so a writer that met a busy file would start well after the file was free again.
+- SQLAlchemy is imported when the store connects, not with this module: the app opens its cache unconnected
+  (the file checked and upgraded through plain sqlite3), reads its first screen with `first_read.py`, and
+  connects once that screen has painted.
 - The schema version lives in `PRAGMA user_version`. Opening an older file backs it up first
   (`<name>.v<N>.bak`, via SQLite's online backup) and then upgrades it step by step; a file from a newer
   hoststand is refused, untouched. A file that is not a database, or fails its integrity check, is refused
