@@ -1,5 +1,6 @@
 """Domain entities from stored rows: the one place a cache row becomes a `Guest`, `Reservation`, `Ticket` or
-`OutboxAction`.
+`OutboxAction`; and the stored form of a datetime (`utc_text`, `from_utc_text`), shared by the column type
+(`types.UTCDateTime`) and the first read.
 
 A row here is anything with the columns as attributes, typed (datetimes aware, JSON decoded): a SQLModel row,
 a SQLAlchemy Core row, or the first read's plain rows (`first_read.py`). Nothing here imports SQLAlchemy.
@@ -8,7 +9,7 @@ a SQLAlchemy Core row, or the first read's plain rows (`first_read.py`). Nothing
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from hoststand.domain.model import (
@@ -22,6 +23,15 @@ from hoststand.domain.model import (
     ReservationStatus,
     Ticket,
 )
+
+
+def utc_text(value: datetime) -> str:
+    """An aware datetime as stored: 'YYYY-MM-DDTHH:MM:SS.ffffff+00:00' (fixed width, so text order is time order)."""
+    return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def from_utc_text(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(timezone.utc)
 
 
 def allergens_of(codes: Iterable[str]) -> frozenset[Allergen]:

@@ -17,16 +17,24 @@ checks them against the rows' own column types and that both reads draw the same
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
 import orjson
 
 from hoststand.domain.model import ActionState, CourseStage, Guest, OutboxAction, Reservation, Ticket
-from hoststand.store.entities import action_from_row, guest_from_row, reservation_from_row, ticket_from_row
+from hoststand.store.entities import (
+    action_from_row,
+    from_utc_text,
+    guest_from_row,
+    reservation_from_row,
+    ticket_from_row,
+    utc_text,
+)
 
 # The typed columns of the tables read here (every other column is an int, a str or None as stored).
 DATETIMES: dict[str, frozenset[str]] = {
@@ -99,7 +107,7 @@ def undo_description(path: Path, since: datetime) -> str | None:
     with _snapshot(path) as db:
         row = db.execute(
             "SELECT description FROM undo WHERE reverted_at IS NULL AND at >= ? ORDER BY seq DESC LIMIT 1",
-            (_utc_text(since),),
+            (utc_text(since),),
         ).fetchone()
     return row[0] if row else None
 
@@ -107,23 +115,16 @@ def undo_description(path: Path, since: datetime) -> str | None:
 # --------------------------------------------------------------------------------------------- helpers
 
 
-class _snapshot:
+@contextmanager
+def _snapshot(path: Path) -> Iterator[sqlite3.Connection]:
     """One read transaction on a connection of its own (WAL: a consistent snapshot that blocks no writer)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def __enter__(self) -> sqlite3.Connection:
-        self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-        self.conn.execute("PRAGMA busy_timeout=30000")
-        self.conn.execute("BEGIN")
-        return self.conn
-
-    def __exit__(self, *exc) -> None:  # noqa: ANN002
-        try:
-            self.conn.execute("COMMIT")
-        finally:
-            self.conn.close()
+    conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+    try:
+        conn.execute("BEGIN")
+        yield conn
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
 
 
 def _typed(db: sqlite3.Connection, table: str, query: str, params: Iterable) -> list[SimpleNamespace]:
@@ -132,7 +133,7 @@ def _typed(db: sqlite3.Connection, table: str, query: str, params: Iterable) -> 
     names = [d[0] for d in cur.description]
     datetimes, json, dates = DATETIMES[table], JSON[table], DATES.get(table, frozenset())
     convert = [
-        (i, _datetime if n in datetimes else _json if n in json else date.fromisoformat)
+        (i, from_utc_text if n in datetimes else orjson.loads if n in json else date.fromisoformat)
         for i, n in enumerate(names)
         if n in datetimes or n in json or n in dates
     ]
@@ -144,18 +145,6 @@ def _typed(db: sqlite3.Connection, table: str, query: str, params: Iterable) -> 
                 values[i] = fn(values[i])
         out.append(SimpleNamespace(**dict(zip(names, values))))
     return out
-
-
-def _datetime(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(timezone.utc)
-
-
-def _json(text: str):  # noqa: ANN202
-    return orjson.loads(text)
-
-
-def _utc_text(at: datetime) -> str:
-    return at.astimezone(timezone.utc).isoformat(timespec="microseconds")
 
 
 def _marks(items: Iterable) -> str:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 
 import orjson
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy.types import String, Text, TypeDecorator
+
+from hoststand.store.entities import from_utc_text, utc_text
 
 
 class UTCDateTime(TypeDecorator):
@@ -23,12 +25,12 @@ class UTCDateTime(TypeDecorator):
             raise TypeError(f"expected datetime, got {type(value).__name__}")
         if value.tzinfo is None:
             raise ValueError("naive datetimes are not stored: give a timezone-aware UTC time")
-        return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
+        return utc_text(value)
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return datetime.fromisoformat(value).astimezone(timezone.utc)
+        return from_utc_text(value)
 
 
 class JSONText(TypeDecorator):
